@@ -1,0 +1,50 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+
+namespace Quorum.Core.Model;
+
+/// <summary>Membership of a pod in a PodGroup: the group's name and, for groups with sub-groups, its leaf.</summary>
+public sealed record GroupMembership(string PodGroup, string? SubGroup);
+
+/// <summary>What the scheduler knows of a pod: the part of core/v1 Pod that placement and accounting read.</summary>
+public sealed record Pod
+{
+    public Pod(ObjectKey key, ResourceVector requests)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key.Namespace);
+        ArgumentException.ThrowIfNullOrEmpty(key.Name);
+        if (requests.AnyNegative) throw new ArgumentException($"pod {key}: requests must not be negative ({requests})", nameof(requests));
+        Key = key;
+        // Every pod occupies one pod slot, whatever it requests (kube-scheduler's "pods" resource).
+        Requests = requests.WithPods(1);
+    }
+
+    public ObjectKey Key { get; }
+    public string Uid { get; init; } = "";
+
+    /// <summary>Effective requests (see <see cref="PodRequests"/>), including one pod slot.</summary>
+    public ResourceVector Requests { get; }
+
+    public IReadOnlyDictionary<string, string> NodeSelector { get; init; } = FrozenDictionary<string, string>.Empty;
+
+    /// <summary>requiredDuringSchedulingIgnoredDuringExecution terms, ORed; empty means no requirement.</summary>
+    public ImmutableArray<NodeSelectorTerm> RequiredNodeAffinity { get; init; } = [];
+
+    public ImmutableArray<Toleration> Tolerations { get; init; } = [];
+    public int Priority { get; init; }
+    public GroupMembership? Group { get; init; }
+
+    /// <summary>spec.nodeName: set once bound (or assumed in the cache).</summary>
+    public string? NodeName { get; init; }
+
+    public string SchedulerName { get; init; } = "default-scheduler";
+    public DateTimeOffset CreationTimestamp { get; init; }
+
+    /// <summary>spec.schedulingGates is non-empty: not schedulable until they are removed.</summary>
+    public bool SchedulingGated { get; init; }
+
+    /// <summary>Succeeded or Failed: the pod holds no resources any more.</summary>
+    public bool Terminated { get; init; }
+
+    public bool IsBound => NodeName is not null;
+}

@@ -1,0 +1,24 @@
+using Quorum.Core.Model;
+using Quorum.Core.Snapshot;
+
+namespace Quorum.Core.Predicates;
+
+/// <summary>kube-scheduler's NodeAffinity: spec.nodeSelector and required node affinity terms.</summary>
+public sealed class NodeAffinityFilter : INodeFilter
+{
+    public string Name => "NodeAffinity";
+
+    public bool Passes(Pod pod, NodeInfo node)
+    {
+        var labels = node.Node.Labels;
+        foreach (var (key, value) in pod.NodeSelector)
+            if (!labels.TryGetValue(key, out var actual) || actual != value) return false;
+        if (pod.RequiredNodeAffinity.IsDefaultOrEmpty) return true;
+        foreach (var term in pod.RequiredNodeAffinity)
+            if (term.Matches(node.Node)) return true;
+        return false;
+    }
+
+    public void Explain(Pod pod, NodeInfo node, List<string> reasons) =>
+        reasons.Add("node(s) didn't match Pod's node affinity/selector");
+}

@@ -1,0 +1,23 @@
+using Quorum.Core.Model;
+using Quorum.Core.Snapshot;
+
+namespace Quorum.Core.Predicates;
+
+/// <summary>kube-scheduler's NodeResourcesFit: every requested resource, and a pod slot, is free.</summary>
+public sealed class NodeResourcesFitFilter : INodeFilter
+{
+    public string Name => "NodeResourcesFit";
+
+    public bool Passes(Pod pod, NodeInfo node)
+    {
+        // Cheap GPU check first: on GPU clusters it rejects most nodes without building a vector.
+        if (pod.Requests.Gpu > 0 && pod.Requests.Gpu > node.FreeGpu) return false;
+        return pod.Requests.FitsIn(node.Free);
+    }
+
+    public void Explain(Pod pod, NodeInfo node, List<string> reasons)
+    {
+        foreach (var name in pod.Requests.Insufficient(node.Free))
+            reasons.Add(name == ResourceNames.Pods ? "Too many pods" : $"Insufficient {name}");
+    }
+}

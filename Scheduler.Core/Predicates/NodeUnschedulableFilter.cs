@@ -1,0 +1,22 @@
+using Quorum.Core.Model;
+using Quorum.Core.Snapshot;
+
+namespace Quorum.Core.Predicates;
+
+/// <summary>kube-scheduler's NodeUnschedulable: a cordoned node takes only pods tolerating its taint.</summary>
+public sealed class NodeUnschedulableFilter : INodeFilter
+{
+    internal static readonly Taint UnschedulableTaint = new("node.kubernetes.io/unschedulable", null, TaintEffect.NoSchedule);
+
+    public string Name => "NodeUnschedulable";
+
+    public bool Passes(Pod pod, NodeInfo node)
+    {
+        if (!node.Node.Unschedulable) return true;
+        foreach (var t in pod.Tolerations)
+            if (t.Tolerates(UnschedulableTaint)) return true;
+        return false;
+    }
+
+    public void Explain(Pod pod, NodeInfo node, List<string> reasons) => reasons.Add("node(s) were unschedulable");
+}
