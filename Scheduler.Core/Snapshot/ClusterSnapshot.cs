@@ -25,7 +25,7 @@ public sealed class ClusterSnapshot
 
     public ClusterSnapshot()
     {
-        _trees[FlatTopologyName] = new TopologyTree(new TopologySpec("flat", [TopologySpec.HostnameLabel]));
+        _trees[FlatTopologyName] = new TopologyTree(TopologySpec.Flat);
     }
 
     /// <summary>Cache generation this snapshot reflects; 0 when never updated.</summary>

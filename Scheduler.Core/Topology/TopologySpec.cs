@@ -31,6 +31,15 @@ public sealed record TopologySpec
         if (error is not null) throw new ArgumentException($"topology {name}: {error}", nameof(levels));
     }
 
+    private TopologySpec(string name)
+    {
+        Name = name;
+        Levels = [];
+    }
+
+    /// <summary>No levels: every node directly under the root. Used for groups that name no topology.</summary>
+    internal static TopologySpec Flat { get; } = new("flat");
+
     public string Name { get; }
 
     /// <summary>Node label keys, outermost first.</summary>

@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using Quorum.Core.Gangs;
+using Quorum.Core.Placement;
+using Quorum.Core.Snapshot;
+using Quorum.Core.Topology;
+
+namespace Quorum.Core.Queue;
+
+/// <summary>What one cycle decided: a decision per gang tried, in queue order, and any reservation held.</summary>
+public sealed record CycleResult(ImmutableArray<GangDecision> Decisions, Reservation? Reservation);
+
+/// <summary>
+/// One scheduling cycle over a snapshot: every ready gang's minimum in queue order, then the elastic
+/// extras of the admitted ones, so an extra pod never takes the room another gang's minimum needed.
+/// </summary>
+/// <remarks>
+/// Starvation policy: the highest-ranked gang that does not fit, once it has waited
+/// <see cref="PlacementOptions.StarvationThreshold"/>, reserves the domain it is closest to fitting
+/// (at its required level, or else the tightest level whose capacity could ever hold it). Gangs ranked
+/// below it are placed anywhere else but there, so the queue keeps moving while capacity freed in that
+/// domain accumulates for the big gang. One reservation at a time, recomputed every cycle, so it
+/// follows the cluster and ends the cycle the gang is admitted or removed. Backfill into the
+/// reserved domain is not allowed: pods declare no run time, so nothing proves a backfill would
+/// end before the gang could start.
+/// </remarks>
+public sealed class SchedulingCycle(GangAdmission admission, TimeProvider time)
+{
+    public CycleResult Run(ClusterSnapshot snapshot, IEnumerable<GangRequest> ready)
+    {
+        var ordered = ready.Order(QueueOrder.Instance).ToList();
+        var decisions = new GangDecision[ordered.Count];
+        var placers = new GangPlacer?[ordered.Count];
+        Reservation? reservation = null;
+        var now = time.GetUtcNow();
+
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var request = ordered[i];
+            decisions[i] = admission.Admit(snapshot, request, reservation, out placers[i]);
+            if (!decisions[i].Admitted && reservation is null && decisions[i].Reason == "Unschedulable"
+                && now - request.CreationTimestamp >= admission.Options.StarvationThreshold)
+                reservation = Reserve(snapshot, request);
+        }
+
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (placers[i] is not { } placer) continue;
+            placer.Respect(reservation is not null && reservation.Group != ordered[i].Key ? reservation : null);
+            decisions[i] = GangAdmission.PlaceExtras(ordered[i], placer);
+        }
+        return new CycleResult([.. decisions], reservation);
+    }
+
+    /// <summary>The domain the gang is closest to fitting, among those whose total capacity could hold it.</summary>
+    internal Reservation? Reserve(ClusterSnapshot snapshot, GangRequest request)
+    {
+        var tree = admission.TreeFor(snapshot, request.Tree);
+        long demand = request.Members.Where(p => !p.IsBound).Sum(p => p.Requests.Gpu);
+        if (demand == 0) return null;
+        var candidates = new List<int>();
+        var depthFrom = request.Tree.Root.RequiredDepth > 0 ? request.Tree.Root.RequiredDepth : tree.Depth;
+        for (var depth = depthFrom; depth >= 0 && candidates.Count == 0; depth--)
+        {
+            var all = new List<int>();
+            tree.DomainsAt(TopologyTree.RootDomain, depth, all);
+            candidates.AddRange(all.Where(d => tree.AllocatableGpu(d) >= demand));
+        }
+        if (candidates.Count == 0) return null;
+        var best = candidates.OrderByDescending(tree.FreeGpu).ThenBy(d => d).First();
+        var blocked = new bool[snapshot.SlotCount];
+        MarkNodes(tree, best, blocked);
+        return new Reservation(request.Key, tree, best, blocked);
+    }
+
+    private static void MarkNodes(TopologyTree tree, int domain, bool[] blocked)
+    {
+        if (tree.DepthOf(domain) == tree.Depth)
+        {
+            foreach (var s in tree.NodesOf(domain)) blocked[s] = true;
+            return;
+        }
+        foreach (var c in tree.Children(domain)) MarkNodes(tree, c, blocked);
+    }
+}
