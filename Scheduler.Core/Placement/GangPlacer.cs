@@ -262,11 +262,7 @@ internal sealed class GangPlacer
             foreach (var c in _tree.Children(domain))
                 if (_tree.NodeCount(c) > 0 && _tree.MaxNodeFreeGpu(c) >= req.Gpu) children.Add(c);
             // Most used first (least free GPU), then label order: fills partly used domains before empty ones.
-            children.Sort((a, b) =>
-            {
-                var c = _tree.FreeGpu(a).CompareTo(_tree.FreeGpu(b));
-                return c != 0 ? c : a.CompareTo(b);
-            });
+            SortStable(children, (a, b) => _tree.FreeGpu(a).CompareTo(_tree.FreeGpu(b)));
             foreach (var c in children)
             {
                 var slot = FindNode(pod, c);
@@ -362,18 +358,34 @@ internal sealed class GangPlacer
             || (gpu > 0 && (_tree.MaxNodeFreeGpu(c) < gpu || byGpu < _maxGpuPods[g.Index]));
     }
 
-    private void SortBestFit(List<int> domains, ResourceVector demand)
-    {
+    private void SortBestFit(List<int> domains, ResourceVector demand) =>
         // Least capacity left over first; a domain already in use before an empty one of the same size.
-        domains.Sort((a, b) =>
+        SortStable(domains, (a, b) =>
         {
             var c = (_tree.FreeGpu(a) - demand.Gpu).CompareTo(_tree.FreeGpu(b) - demand.Gpu);
             if (c != 0) return c;
             c = _tree.IsEmptyOfWork(a).CompareTo(_tree.IsEmptyOfWork(b));
-            if (c != 0) return c;
-            c = _tree.FreeMilliCpu(a).CompareTo(_tree.FreeMilliCpu(b));
-            return c != 0 ? c : a.CompareTo(b);
+            return c != 0 ? c : _tree.FreeMilliCpu(a).CompareTo(_tree.FreeMilliCpu(b));
         });
+
+    /// <summary>
+    /// Insertion sort that keeps ties in their input order. Inputs come in label order, so ties break
+    /// by label, never by domain id (which depends on the order nodes arrived in). Lists here are a
+    /// level's fan-out, small enough that insertion sort beats allocating keys for Array.Sort.
+    /// </summary>
+    private static void SortStable(List<int> items, Comparison<int> compare)
+    {
+        for (var i = 1; i < items.Count; i++)
+        {
+            var x = items[i];
+            var j = i - 1;
+            while (j >= 0 && compare(items[j], x) > 0)
+            {
+                items[j + 1] = items[j];
+                j--;
+            }
+            items[j + 1] = x;
+        }
     }
 
     private IEnumerable<GangNode> OrderChildren(GangNode g) =>
