@@ -163,7 +163,11 @@ internal sealed class GangPlacer
                     Return(feasible);
                 }
                 // Only the widest level's figures are reported: that is the constraint the user cannot relax.
-                if (depth == floor) return Fail(g, effScope, best, null, depth);
+                if (depth == floor)
+                {
+                    if (!g.IsLeaf) ExplainChildren(g, candidates, depth);
+                    return Fail(g, effScope, best, null, depth);
+                }
             }
             finally
             {
@@ -419,6 +423,33 @@ internal sealed class GangPlacer
         }
         _failures.Add(new LevelFailure(g.Path, level, needed, Math.Min(best, Math.Max(0, needed - 1)), unit, message));
         return false;
+    }
+
+    /// <summary>
+    /// When a middle group fails, names the leaves that no candidate domain could hold even alone, so
+    /// the user reads "decode needs 4 pods × 8 GPUs inside one block; the best block fits 2" rather
+    /// than only that the group did not fit.
+    /// </summary>
+    private void ExplainChildren(GangNode g, List<int> candidates, int depth)
+    {
+        foreach (var child in g.Children)
+        {
+            if (SatisfiedByBound(child)) continue;
+            if (!child.IsLeaf)
+            {
+                ExplainChildren(child, candidates, depth);
+                continue;
+            }
+            var need = child.MinMember - _bound[child.Index];
+            var best = 0;
+            foreach (var c in candidates)
+            {
+                CanRuleOut(child, c, out var fits);
+                var byCpu = _demand[child.Index].MilliCpu == 0 ? need : (int)Math.Min(need, _tree.FreeMilliCpu(c) / Math.Max(1, _demand[child.Index].MilliCpu / Math.Max(1, need)));
+                best = Math.Max(best, Math.Min(fits, byCpu));
+            }
+            if (best < need && need > 0) Fail(child, TopologyTree.RootDomain, best, null, depth);
+        }
     }
 
     private static string ShortLevel(string label)
