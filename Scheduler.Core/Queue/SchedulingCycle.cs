@@ -58,8 +58,12 @@ public sealed class SchedulingCycle(GangAdmission admission, TimeProvider time)
         long demand = request.Members.Where(p => !p.IsBound).Sum(p => p.Requests.Gpu);
         if (demand == 0) return null;
         var candidates = new List<int>();
-        var depthFrom = request.Tree.Root.RequiredDepth > 0 ? request.Tree.Root.RequiredDepth : tree.Depth;
-        for (var depth = depthFrom; depth >= 0 && candidates.Count == 0; depth--)
+        // With a required level only that level's domains qualify: a gang bigger than any of them can
+        // never run, and reserving a wider domain for it would only block the queue.
+        var required = request.Tree.Root.RequiredDepth;
+        var depthFrom = required > 0 ? required : tree.Depth;
+        var depthTo = required > 0 ? required : 0;
+        for (var depth = depthFrom; depth >= depthTo && candidates.Count == 0; depth--)
         {
             var all = new List<int>();
             tree.DomainsAt(TopologyTree.RootDomain, depth, all);
