@@ -40,9 +40,10 @@ public sealed class GangAdmission(FilterChain filters, PlacementOptions options)
             placer.Rollback(0);
             var message = string.Join("; ", placer.Failures.Select(f => f.Message).Distinct());
             if (request.Members.Count(m => !m.IsBound) == 1 && request.Tree.Root.IsLeaf && request.Tree.Root.MinMember <= 1 + placer.BoundMembers)
-                message = Diagnose(snapshot, request, reservation);
-            else if (request.Tree.Topology is null || placer.Failures.Any(f => f.Level == "cluster"))
-                message = $"{message}: {Diagnose(snapshot, request, reservation)}";
+                message = Diagnose(snapshot, request, reservation)!;
+            else if ((request.Tree.Topology is null || placer.Failures.Any(f => f.Level == "cluster"))
+                && Diagnose(snapshot, request, reservation, onlyIfSomeNodeRejects: true) is { } nodes)
+                message = $"{message}: {nodes}";
             return Refused(request, placer, message, "Unschedulable");
         }
         admitted = placer;
@@ -76,7 +77,7 @@ public sealed class GangAdmission(FilterChain filters, PlacementOptions options)
         { AlreadyBound = placer.BoundMembers, Reason = reason };
 
     /// <summary>kube-scheduler's per-node message for the group's first pending pod.</summary>
-    private string Diagnose(ClusterSnapshot snapshot, GangRequest request, Reservation? reservation)
+    private string? Diagnose(ClusterSnapshot snapshot, GangRequest request, Reservation? reservation, bool onlyIfSomeNodeRejects = false)
     {
         var pod = request.Members.Where(p => !p.IsBound && !p.SchedulingGated).OrderBy(p => p.Key, Model.ObjectKey.Ordinal).FirstOrDefault();
         if (pod is null) return "no pending pods";
@@ -86,6 +87,6 @@ public sealed class GangAdmission(FilterChain filters, PlacementOptions options)
             if (reservation?.BlockedSlots[node.Slot] == true) d.AddNode(["node(s) were reserved for a higher-priority gang"]);
             else filters.Explain(pod, node, d);
         }
-        return d.ToMessage();
+        return onlyIfSomeNodeRejects && d.Feasible == d.Nodes ? null : d.ToMessage();
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Quorum.Core.Gangs;
@@ -33,6 +34,9 @@ public sealed record WhatIfPod(
 public static class WhatIfCommand
 {
     public const string Usage = "usage: quorum whatif -f FILE [-f FILE ...] [-o table|json] [--scheduler-name NAME] [--default-topology NAME]";
+
+    // Messages carry "×" and quotes; keep them readable in the output rather than \u-escaped.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -75,7 +79,7 @@ public static class WhatIfCommand
             foreach (var line in invalid) stderr.WriteLine($"error: {line}");
             return 2;
         }
-        if (output == "json") stdout.WriteLine(JsonSerializer.Serialize(report));
+        if (output == "json") stdout.WriteLine(JsonSerializer.Serialize(report, Json));
         else WriteTable(report, stdout);
         return 0;
     }

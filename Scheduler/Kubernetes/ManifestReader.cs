@@ -104,6 +104,7 @@ public static class ManifestReader
             set.Ignored.Add($"{apiVersion}/{kind}");
             return;
         }
+        CheckQuantities(map, kind, where);
         var text = Serialize(map);
         object obj;
         try
@@ -126,6 +127,51 @@ public static class ManifestReader
             default: set.Ignored.Add(type.Name); break;
         }
     }
+
+    /// <summary>
+    /// Checks every quantity the scheduler reads before the client library parses them, because its
+    /// error ("cannot be converted to fraction") names neither the object nor the field.
+    /// </summary>
+    private static void CheckQuantities(YamlMappingNode map, string kind, string where)
+    {
+        var name = Child(map, "metadata") is YamlMappingNode meta ? Scalar(meta, "name") ?? "<unnamed>" : "<unnamed>";
+        var ns = Child(map, "metadata") is YamlMappingNode m2 ? Scalar(m2, "namespace") : null;
+        var obj = kind == "Pod" ? $"Pod {ns ?? "default"}/{name}" : $"{kind} {name}";
+        void Check(YamlNode? node, string field)
+        {
+            if (node is not YamlMappingNode amounts) return;
+            foreach (var (k, v) in amounts.Children)
+            {
+                var text = (v as YamlScalarNode)?.Value;
+                if (!Core.Model.Quantity.TryParse(text, out _))
+                    throw new InvalidObjectException($"{where}: {obj}: {field}.{(k as YamlScalarNode)?.Value}: \"{text}\" is not a valid quantity (expected e.g. 500m, 4, 64Gi)");
+            }
+        }
+        if (kind == "Node")
+        {
+            Check(Child(Child(map, "status"), "allocatable"), "status.allocatable");
+            Check(Child(Child(map, "status"), "capacity"), "status.capacity");
+        }
+        else if (kind == "Pod" && Child(map, "spec") is YamlMappingNode spec)
+        {
+            Check(Child(spec, "overhead"), "spec.overhead");
+            foreach (var list in new[] { "containers", "initContainers" })
+            {
+                if (Child(spec, list) is not YamlSequenceNode containers) continue;
+                var i = 0;
+                foreach (var c in containers)
+                {
+                    var resources = Child(c, "resources");
+                    Check(Child(resources, "requests"), $"spec.{list}[{i}].resources.requests");
+                    Check(Child(resources, "limits"), $"spec.{list}[{i}].resources.limits");
+                    i++;
+                }
+            }
+        }
+    }
+
+    private static YamlNode? Child(YamlNode? node, string key) =>
+        node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
 
     private static string? Scalar(YamlMappingNode map, string key) =>
         map.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode s ? s.Value : null;
