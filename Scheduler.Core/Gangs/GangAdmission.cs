@@ -47,14 +47,14 @@ public sealed class GangAdmission(FilterChain filters, PlacementOptions options)
             return Refused(request, placer, message, "Unschedulable");
         }
         admitted = placer;
-        return Decision(request, placer, admittedNow: true);
+        return Admitted(request, placer);
     }
 
     /// <summary>Phase 2, after every queued gang's minimum: pods and sub-groups above the minima, where they fit.</summary>
     internal static GangDecision PlaceExtras(GangRequest request, GangPlacer placer)
     {
         placer.PlaceExtras();
-        return Decision(request, placer, admittedNow: true);
+        return Admitted(request, placer);
     }
 
     /// <summary>Admission with extras in one go, for a single gang on its own (whatif, explain).</summary>
@@ -67,8 +67,8 @@ public sealed class GangAdmission(FilterChain filters, PlacementOptions options)
     internal TopologyTree TreeFor(ClusterSnapshot snapshot, GangTree gang) =>
         snapshot.Tree(gang.Topology ?? options.DefaultTopology) ?? snapshot.FlatTree;
 
-    private static GangDecision Decision(GangRequest request, GangPlacer placer, bool admittedNow) =>
-        new(request.Key, admittedNow, [.. placer.Placements], placer.UnplacedPods("extra above the group's minimum: no room left where the group runs"),
+    private static GangDecision Admitted(GangRequest request, GangPlacer placer) =>
+        new(request.Key, true, [.. placer.Placements], placer.UnplacedPods("extra above the group's minimum: no room left where the group runs"),
             [], null)
         { AlreadyBound = placer.BoundMembers };
 
