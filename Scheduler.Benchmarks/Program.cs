@@ -1,10 +1,18 @@
 using BenchmarkDotNet.Running;
+using Quorum.Benchmarks.Cli;
 
-// Verbs: "bench [BenchmarkDotNet args]" runs the BenchmarkDotNet suites.
-if (args.Length > 0 && args[0] == "bench")
+// Verbs: "simulate [flags]" runs the discrete-event simulator; "bench [BenchmarkDotNet args]" runs
+// the BenchmarkDotNet suites (e.g. bench --filter '*Snapshot*' --job short).
+switch (args.FirstOrDefault())
 {
-    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
-    return 0;
+    case "simulate":
+        return SimulateCommand.Run(args[1..]);
+    case "bench":
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+        return 0;
+    default:
+        Console.Error.WriteLine(args.Length == 0 ? "missing verb" : $"unknown verb \"{args[0]}\"");
+        Console.Error.WriteLine("usage: Scheduler.Benchmarks simulate [--help | flags]");
+        Console.Error.WriteLine("       Scheduler.Benchmarks bench [--filter PATTERN] [--job short]");
+        return 2;
 }
-Console.Error.WriteLine("usage: Scheduler.Benchmarks bench [--filter PATTERN] [--job short]");
-return 2;
