@@ -81,12 +81,7 @@ public sealed class GangAdmission(FilterChain filters, PlacementOptions options)
     {
         var pod = request.Members.Where(p => !p.IsBound && !p.SchedulingGated).OrderBy(p => p.Key, Model.ObjectKey.Ordinal).FirstOrDefault();
         if (pod is null) return "no pending pods";
-        var d = new Diagnosis();
-        foreach (var node in snapshot.Nodes)
-        {
-            if (reservation?.BlockedSlots[node.Slot] == true) d.AddNode(["node(s) were reserved for a higher-priority gang"]);
-            else filters.Explain(pod, node, d);
-        }
+        var d = filters.Diagnose(pod, snapshot, reservation?.BlockedSlots);
         return onlyIfSomeNodeRejects && d.Feasible == d.Nodes ? null : d.ToMessage();
     }
 }

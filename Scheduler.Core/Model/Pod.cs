@@ -25,7 +25,20 @@ public sealed record Pod
     /// <summary>Effective requests (see <see cref="PodRequests"/>), including one pod slot.</summary>
     public ResourceVector Requests { get; }
 
-    public IReadOnlyDictionary<string, string> NodeSelector { get; init; } = FrozenDictionary<string, string>.Empty;
+    private readonly IReadOnlyDictionary<string, string> _nodeSelector = FrozenDictionary<string, string>.Empty;
+
+    public IReadOnlyDictionary<string, string> NodeSelector
+    {
+        get => _nodeSelector;
+        init
+        {
+            _nodeSelector = value;
+            NodeSelectorPairs = [.. value];
+        }
+    }
+
+    /// <summary>The selector as an array: the filter walks it per node, and an interface enumerator would allocate.</summary>
+    internal ImmutableArray<KeyValuePair<string, string>> NodeSelectorPairs { get; private init; } = [];
 
     /// <summary>requiredDuringSchedulingIgnoredDuringExecution terms, ORed; empty means no requirement.</summary>
     public ImmutableArray<NodeSelectorTerm> RequiredNodeAffinity { get; init; } = [];

@@ -132,7 +132,11 @@ internal sealed class GangPlacer
             var candidates = Rent();
             try
             {
-                _tree.DomainsAt(effScope, depth, candidates);
+                // Tighter (preferred) levels skip subtrees that cannot hold the minimum: on HGX the NVLink
+                // level is every node, and listing 100k of them costs more than the whole decision. The
+                // required level lists every domain, so its message can say what the best one fits.
+                if (depth > floor) _tree.DomainsAt(effScope, depth, candidates, _demand[g.Index].Gpu, _maxPodGpu[g.Index]);
+                else _tree.DomainsAt(effScope, depth, candidates);
                 var best = 0;
                 var feasible = Rent();
                 try
@@ -266,7 +270,7 @@ internal sealed class GangPlacer
             foreach (var c in _tree.Children(domain))
                 if (_tree.NodeCount(c) > 0 && _tree.MaxNodeFreeGpu(c) >= req.Gpu) children.Add(c);
             // Most used first (least free GPU), then label order: fills partly used domains before empty ones.
-            SortStable(children, (a, b) => _tree.FreeGpu(a).CompareTo(_tree.FreeGpu(b)));
+            SortByKey(children, c => (_tree.FreeGpu(c), 0, 0));
             foreach (var c in children)
             {
                 var slot = FindNode(pod, c);
@@ -364,32 +368,40 @@ internal sealed class GangPlacer
 
     private void SortBestFit(List<int> domains, ResourceVector demand) =>
         // Least capacity left over first; a domain already in use before an empty one of the same size.
-        SortStable(domains, (a, b) =>
+        SortByKey(domains, d => (_tree.FreeGpu(d) - demand.Gpu, _tree.IsEmptyOfWork(d) ? 1 : 0, _tree.FreeMilliCpu(d)));
+
+    private readonly record struct SortKey(long A, long B, long C, int Position, int Item) : IComparable<SortKey>
+    {
+        public int CompareTo(SortKey o)
         {
-            var c = (_tree.FreeGpu(a) - demand.Gpu).CompareTo(_tree.FreeGpu(b) - demand.Gpu);
+            var c = A.CompareTo(o.A);
             if (c != 0) return c;
-            c = _tree.IsEmptyOfWork(a).CompareTo(_tree.IsEmptyOfWork(b));
-            return c != 0 ? c : _tree.FreeMilliCpu(a).CompareTo(_tree.FreeMilliCpu(b));
-        });
+            c = B.CompareTo(o.B);
+            if (c != 0) return c;
+            c = C.CompareTo(o.C);
+            return c != 0 ? c : Position.CompareTo(o.Position);
+        }
+    }
+
+    private SortKey[] _keys = new SortKey[64];
 
     /// <summary>
-    /// Insertion sort that keeps ties in their input order. Inputs come in label order, so ties break
-    /// by label, never by domain id (which depends on the order nodes arrived in). Lists here are a
-    /// level's fan-out, small enough that insertion sort beats allocating keys for Array.Sort.
+    /// Sorts by key, ties kept in input order. Inputs come in label order, so ties break by label,
+    /// never by domain id (which depends on the order nodes arrived in). O(n log n): a level can hold
+    /// thousands of domains (5,556 NVLink domains at 100k GB200 nodes).
     /// </summary>
-    private static void SortStable(List<int> items, Comparison<int> compare)
+    private void SortByKey(List<int> items, Func<int, (long A, long B, long C)> key)
     {
-        for (var i = 1; i < items.Count; i++)
+        var n = items.Count;
+        if (n < 2) return;
+        if (_keys.Length < n) _keys = new SortKey[Math.Max(n, _keys.Length * 2)];
+        for (var i = 0; i < n; i++)
         {
-            var x = items[i];
-            var j = i - 1;
-            while (j >= 0 && compare(items[j], x) > 0)
-            {
-                items[j + 1] = items[j];
-                j--;
-            }
-            items[j + 1] = x;
+            var (a, b, c) = key(items[i]);
+            _keys[i] = new SortKey(a, b, c, i, items[i]);
         }
+        Array.Sort(_keys, 0, n);
+        for (var i = 0; i < n; i++) items[i] = _keys[i].Item;
     }
 
     private IEnumerable<GangNode> OrderChildren(GangNode g) =>

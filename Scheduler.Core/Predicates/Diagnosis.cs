@@ -10,6 +10,11 @@ public sealed class Diagnosis
 {
     private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
 
+    internal const string ReservedReason = "node(s) were reserved for a higher-priority gang";
+
+    /// <summary>Reused by filters to report into without allocating per node.</summary>
+    internal List<string> Scratch { get; } = new(2);
+
     public int Nodes { get; private set; }
     public int Feasible { get; private set; }
     public IReadOnlyDictionary<string, int> Reasons => _counts;
@@ -26,6 +31,12 @@ public sealed class Diagnosis
         if (nodes <= 0) return;
         Nodes += nodes;
         Add(reason, nodes);
+    }
+
+    public void AddNode(string reason)
+    {
+        Nodes++;
+        Add(reason, 1);
     }
 
     public void AddFeasible()

@@ -11,7 +11,7 @@ public sealed class NodeAffinityFilter : INodeFilter
     public bool Passes(Pod pod, NodeInfo node)
     {
         var labels = node.Node.Labels;
-        foreach (var (key, value) in pod.NodeSelector)
+        foreach (var (key, value) in pod.NodeSelectorPairs)
             if (!labels.TryGetValue(key, out var actual) || actual != value) return false;
         if (pod.RequiredNodeAffinity.IsDefaultOrEmpty) return true;
         foreach (var term in pod.RequiredNodeAffinity)

@@ -18,6 +18,12 @@ public sealed class NodeResourcesFitFilter : INodeFilter
     public void Explain(Pod pod, NodeInfo node, List<string> reasons)
     {
         foreach (var name in pod.Requests.Insufficient(node.Free))
-            reasons.Add(name == ResourceNames.Pods ? "Too many pods" : $"Insufficient {name}");
+            reasons.Add(Reason(name));
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Reasons = new(StringComparer.Ordinal);
+
+    /// <summary>The reason text, built once per resource name: diagnosis visits every node.</summary>
+    internal static string Reason(string resource) =>
+        Reasons.GetOrAdd(resource, r => r == ResourceNames.Pods ? "Too many pods" : $"Insufficient {r}");
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Quorum.Core.Gangs;
+using Quorum.Core.Model;
 using Quorum.Core.Placement;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
@@ -18,13 +19,16 @@ public sealed record CycleResult(ImmutableArray<GangDecision> Decisions, Reserva
 /// <see cref="PlacementOptions.StarvationThreshold"/>, reserves the domain it is closest to fitting
 /// (at its required level, or else the tightest level whose capacity could ever hold it). Gangs ranked
 /// below it are placed anywhere else but there, so the queue keeps moving while capacity freed in that
-/// domain accumulates for the big gang. One reservation at a time, recomputed every cycle, so it
-/// follows the cluster and ends the cycle the gang is admitted or removed. Backfill into the
+/// domain accumulates for the big gang. One reservation at a time, made in every cycle that holds the
+/// starving gang (the host must keep it in each cycle), on the same domain while that still qualifies;
+/// it ends the cycle the gang is admitted or leaves the queue. Backfill into the
 /// reserved domain is not allowed: pods declare no run time, so nothing proves a backfill would
 /// end before the gang could start.
 /// </remarks>
 public sealed class SchedulingCycle(GangAdmission admission, TimeProvider time)
 {
+    private (ObjectKey Group, TopologyTree Tree, int Domain)? _held;
+
     public CycleResult Run(ClusterSnapshot snapshot, IEnumerable<GangRequest> ready)
     {
         var ordered = ready.Order(QueueOrder.Instance).ToList();
@@ -41,6 +45,8 @@ public sealed class SchedulingCycle(GangAdmission admission, TimeProvider time)
                 && now - request.CreationTimestamp >= admission.Options.StarvationThreshold)
                 reservation = Reserve(snapshot, request);
         }
+
+        if (_held is { } h && decisions.Any(d => d.Admitted && d.Group == h.Group)) _held = null;
 
         for (var i = 0; i < ordered.Count; i++)
         {
@@ -70,7 +76,13 @@ public sealed class SchedulingCycle(GangAdmission admission, TimeProvider time)
             candidates.AddRange(all.Where(d => tree.AllocatableGpu(d) >= demand));
         }
         if (candidates.Count == 0) return null;
-        var best = candidates.OrderByDescending(tree.FreeGpu).ThenBy(d => d).First();
+        // Closest to fitting: most free GPUs; ties in label order (OrderBy is stable). A domain held for
+        // this gang before keeps being held while it still qualifies: moving the reservation each time
+        // another domain frees a little more would hand what was freed here to smaller groups.
+        var best = _held is { } held && held.Group == request.Key && ReferenceEquals(held.Tree, tree) && candidates.Contains(held.Domain)
+            ? held.Domain
+            : candidates.OrderByDescending(tree.FreeGpu).First();
+        _held = (request.Key, tree, best);
         var blocked = new bool[snapshot.SlotCount];
         MarkNodes(tree, best, blocked);
         return new Reservation(request.Key, tree, best, blocked);

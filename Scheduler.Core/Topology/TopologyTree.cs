@@ -127,12 +127,17 @@ public sealed class TopologyTree
         return domain;
     }
 
-    /// <summary>Domains at <paramref name="depth"/> inside <paramref name="scope"/>, holding nodes, in label order.</summary>
-    public void DomainsAt(int scope, int depth, List<int> into)
+    /// <summary>
+    /// Domains at <paramref name="depth"/> inside <paramref name="scope"/>, holding nodes, in label order.
+    /// Subtrees above that depth with fewer than <paramref name="minFreeGpu"/> free GPUs, or no node
+    /// with <paramref name="minNodeFreeGpu"/> free, are skipped whole: none of their domains could qualify.
+    /// </summary>
+    public void DomainsAt(int scope, int depth, List<int> into, long minFreeGpu = 0, long minNodeFreeGpu = 0)
     {
         if (_nodeCount[scope] == 0) return;
         if (_depth[scope] >= depth) { into.Add(scope); return; }
-        foreach (var c in _children[scope]) DomainsAt(c, depth, into);
+        if (_freeGpu[scope] < minFreeGpu || (minNodeFreeGpu > 0 && MaxNodeFreeGpu(scope) < minNodeFreeGpu)) return;
+        foreach (var c in _children[scope]) DomainsAt(c, depth, into, minFreeGpu, minNodeFreeGpu);
     }
 
     /// <summary>"block-a/clique-3": label values from the outermost level down.</summary>

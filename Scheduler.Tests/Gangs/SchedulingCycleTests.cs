@@ -70,6 +70,24 @@ public class SchedulingCycleTests
     }
 
     [Test]
+    public void The_reservation_stays_on_its_domain_when_another_frees_a_little_more()
+    {
+        var c = Hgx(16);
+        c.Occupy(0, 8, "a").Occupy(8, 8, "b").Occupy(9, 8, "c").Refresh();
+        var big = c.Request(new PodGroupSpec(new ObjectKey("ns", "big")) { MinMember = 8, Priority = 100, CreationTimestamp = T0, TopologyConstraint = new("default", TopologySpec.BlockLabel) },
+            Pods.Replicas("ns", "big", 8, 8, "big", null, created: T0, priority: 100));
+        var cycle = Cycle(TimeSpan.Zero, new FakeTimeProvider(T0.AddHours(1)));
+        Assert.That(cycle.Run(c.Snapshot, [big]).Reservation!.DomainPath, Is.EqualTo("block-0000"));
+
+        // Block 1 now has more free than block 0 had, but still not enough: the reservation holds.
+        c.Cache.RemovePod(new ObjectKey("running", "b"));
+        c.Occupy(1, 8, "d").Refresh();
+        Assert.That(cycle.Run(c.Snapshot, [big]).Reservation!.DomainPath, Is.EqualTo("block-0000"));
+        Assert.That(Cycle(TimeSpan.Zero, new FakeTimeProvider(T0.AddHours(1))).Run(c.Snapshot, [big]).Reservation!.DomainPath,
+            Is.EqualTo("block-0001"), "a fresh cycle with no history would pick the freer block");
+    }
+
+    [Test]
     public void Before_the_starvation_threshold_small_work_packs_where_it_fits_best()
     {
         var c = Hgx(16);
