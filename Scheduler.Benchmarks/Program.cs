@@ -7,12 +7,24 @@ switch (args.FirstOrDefault())
 {
     case "simulate":
         return SimulateCommand.Run(args[1..]);
+    case "optimality":
+        try
+        {
+            return Quorum.Benchmarks.Optimality.OptimalityCheck.Run(args[1..]);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(Quorum.Benchmarks.Optimality.OptimalityCheck.Usage);
+            return 2;
+        }
     case "bench":
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
         return 0;
     default:
         Console.Error.WriteLine(args.Length == 0 ? "missing verb" : $"unknown verb \"{args[0]}\"");
         Console.Error.WriteLine("usage: Scheduler.Benchmarks simulate [--help | flags]");
+        Console.Error.WriteLine("       Scheduler.Benchmarks optimality [--help | flags]");
         Console.Error.WriteLine("       Scheduler.Benchmarks bench [--filter PATTERN] [--job short]");
         return 2;
 }

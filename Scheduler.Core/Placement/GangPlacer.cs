@@ -214,7 +214,16 @@ internal sealed class GangPlacer
     // ---- Phase 2: elastic extras ---------------------------------------------------------------------
 
     /// <summary>Places pods and sub-groups above the minima where they fit; never fails the gang.</summary>
-    public void PlaceExtras() => Extras(_gang.Root, TopologyTree.RootDomain);
+    public void PlaceExtras()
+    {
+        _placingExtras = true;
+        Extras(_gang.Root, TopologyTree.RootDomain);
+        _placingExtras = false;
+    }
+
+    // Whole sub-groups above a middle group's minimum are placed by the same code as minima: this
+    // marks their pods as extras too.
+    private bool _placingExtras;
 
     private void Extras(GangNode g, int scope)
     {
@@ -248,7 +257,7 @@ internal sealed class GangPlacer
         var slot = FindNode(pod, domain);
         if (slot < 0) return false;
         _snapshot.Reserve(slot, pod.Requests);
-        _log.Add((slot, pod, leaf, extra));
+        _log.Add((slot, pod, leaf, extra || _placingExtras));
         _placedPods.Add(pod.Key);
         _placedInLeaf[leaf.Index]++;
         return true;

@@ -219,6 +219,19 @@ public class GangAdmissionTests
     }
 
     [Test]
+    public void Sub_groups_above_a_middle_minimum_are_placed_as_extras()
+    {
+        var c = Hgx();
+        var spec = new PodGroupSpec(new ObjectKey("s", "g"))
+        {
+            SubGroups = [new("prefill", MinSubGroup: 1), new("r0", "prefill", MinMember: 1), new("r1", "prefill", MinMember: 1)],
+        };
+        var pods = new[] { Pods.Gpu("s", "a", 8, group: "g", subGroup: "r0"), Pods.Gpu("s", "b", 8, group: "g", subGroup: "r1") };
+        var d = Admission.AdmitWithExtras(c.Snapshot, c.Request(spec, pods));
+        Assert.That(d.Placements.Select(p => (p.SubGroup, p.Extra)), Is.EquivalentTo(new[] { ("r0", false), ("r1", true) }));
+    }
+
+    [Test]
     public void Preferred_level_is_used_when_one_domain_of_it_fits()
     {
         var c = Gb200();
