@@ -1,0 +1,108 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Time.Testing;
+using Quorum.Core.Gangs;
+using Quorum.Core.Model;
+using Quorum.Core.Queue;
+using Quorum.Core.Simulation;
+
+namespace Quorum.Tests.Queue;
+
+public class SchedulingQueueTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-01-01T00:00:00Z");
+
+    private static GangRequest Single(string name, int priority = 0)
+    {
+        var pod = Pods.Gpu("ns", name, 1, priority: priority, created: T0);
+        return new GangRequest(PodGroupValidator.Validate(PodGroupSpec.ForSinglePod(pod), _ => null).Tree!, [pod]);
+    }
+
+    private static GangDecision Refused(GangRequest r) => new(r.Key, false, [], [], [], "does not fit") { Reason = "Unschedulable" };
+
+    private static GangDecision Admitted(GangRequest r) => new(r.Key, true, ImmutableArray<PodPlacement>.Empty, [], [], null);
+
+    [Test]
+    public void Ready_groups_come_in_queue_order()
+    {
+        var q = new SchedulingQueue(new FakeTimeProvider(T0));
+        q.AddOrUpdate(Single("low"));
+        q.AddOrUpdate(Single("high", 10));
+        Assert.That(q.Ready().Select(r => r.Key.Name), Is.EqualTo(new[] { "high", "low" }));
+    }
+
+    [Test]
+    public void A_refused_group_is_parked_until_capacity_frees_and_its_backoff_is_over()
+    {
+        var time = new FakeTimeProvider(T0);
+        var q = new SchedulingQueue(time);
+        var g = Single("g");
+        q.AddOrUpdate(g);
+        q.Done(Refused(g));
+        Assert.That(q.Ready(), Is.Empty, "parked");
+        q.OnCapacityFreed();
+        Assert.That(q.LaneOf(g.Key), Is.EqualTo(QueueLane.Backoff), "1 s backoff not over yet");
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(q.Ready().Select(r => r.Key), Is.EqualTo(new[] { g.Key }));
+    }
+
+    [Test]
+    public void Backoff_doubles_per_attempt_up_to_the_maximum()
+    {
+        var time = new FakeTimeProvider(T0);
+        var q = new SchedulingQueue(time);
+        var g = Single("g");
+        q.AddOrUpdate(g);
+        var waits = new List<double>();
+        for (var i = 0; i < 6; i++)
+        {
+            q.Failed(g.Key);
+            var waited = 0;
+            while (q.Ready().Count == 0) { time.Advance(TimeSpan.FromSeconds(1)); waited++; }
+            waits.Add(waited);
+        }
+        Assert.That(waits, Is.EqualTo(new double[] { 1, 2, 4, 8, 10, 10 }));
+    }
+
+    [Test]
+    public void A_parked_group_is_retried_after_the_maximum_unschedulable_time_without_events()
+    {
+        var time = new FakeTimeProvider(T0);
+        var q = new SchedulingQueue(time, new QueueOptions { MaxInUnschedulable = TimeSpan.FromMinutes(5) });
+        var g = Single("g");
+        q.AddOrUpdate(g);
+        q.Done(Refused(g));
+        time.Advance(TimeSpan.FromMinutes(4));
+        Assert.That(q.Ready(), Is.Empty);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.That(q.Ready(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void The_reserving_gang_is_tried_every_cycle_even_when_parked()
+    {
+        var q = new SchedulingQueue(new FakeTimeProvider(T0));
+        var big = Single("big");
+        q.AddOrUpdate(big);
+        q.Done(Refused(big));
+        q.Reserving = big.Key;
+        Assert.That(q.Ready().Select(r => r.Key), Is.EqualTo(new[] { big.Key }));
+    }
+
+    [Test]
+    public void Admitted_groups_leave_and_a_changed_group_is_tried_again()
+    {
+        var time = new FakeTimeProvider(T0.AddMinutes(1));
+        var q = new SchedulingQueue(time);
+        var a = Single("a");
+        var b = Single("b");
+        q.AddOrUpdate(a);
+        q.AddOrUpdate(b);
+        q.Done(Admitted(a));
+        q.Done(Refused(b));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.That(q.Count, Is.EqualTo(1));
+        Assert.That(q.FirstRefused(b.Key), Is.EqualTo(T0.AddMinutes(1)));
+        q.AddOrUpdate(b);
+        Assert.That(q.Ready().Select(r => r.Key.Name), Is.EqualTo(new[] { "b" }));
+    }
+}
