@@ -59,5 +59,8 @@ public sealed record Pod
     /// <summary>Succeeded or Failed: the pod holds no resources any more.</summary>
     public bool Terminated { get; init; }
 
+    /// <summary>status.phase is Running: the kubelet started it (a bound pod may still be Pending).</summary>
+    public bool Running { get; init; }
+
     public bool IsBound => NodeName is not null;
 }

@@ -59,6 +59,7 @@ public static class ObjectMapper
             CreationTimestamp = pod.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : default,
             SchedulingGated = spec.SchedulingGates is { Count: > 0 },
             Terminated = phase is "Succeeded" or "Failed",
+            Running = phase == "Running",
         };
     }
 
