@@ -1,0 +1,60 @@
+namespace Quorum.Configuration;
+
+/// <summary>
+/// The scheduler's configuration file (<c>--config quorum.yaml</c>). Names follow
+/// KubeSchedulerConfiguration where the concept matches; defaults are written here.
+/// </summary>
+public sealed class SchedulerOptions
+{
+    /// <summary>spec.schedulerName values this instance schedules.</summary>
+    public List<string> SchedulerNames { get; set; } = ["quorum"];
+
+    /// <summary>Topology for groups that name none; missing Topology objects fall back to the flat node list.</summary>
+    public string DefaultTopology { get; set; } = "default";
+
+    /// <summary>Binds in flight at once.</summary>
+    public int BindParallelism { get; set; } = 16;
+
+    public ClientConnectionOptions ClientConnection { get; set; } = new();
+
+    /// <summary>How long an assumed pod counts if its bind is never confirmed.</summary>
+    public string AssumedPodTtl { get; set; } = "30s";
+
+    /// <summary>kube-scheduler's podInitialBackoffSeconds.</summary>
+    public int PodInitialBackoffSeconds { get; set; } = 1;
+
+    /// <summary>kube-scheduler's podMaxBackoffSeconds.</summary>
+    public int PodMaxBackoffSeconds { get; set; } = 10;
+
+    /// <summary>kube-scheduler's podMaxInUnschedulablePodsDuration.</summary>
+    public string PodMaxInUnschedulablePodsDuration { get; set; } = "5m";
+
+    /// <summary>How long the first blocked gang waits before it reserves a domain.</summary>
+    public string StarvationThreshold { get; set; } = "60s";
+
+    public LeaderElectionOptions LeaderElection { get; set; } = new();
+
+    /// <summary>/healthz, /readyz and /metrics.</summary>
+    public string HealthzBindAddress { get; set; } = "0.0.0.0:10259";
+
+    /// <summary>The gRPC API; loopback unless authentication is configured.</summary>
+    public string GrpcBindAddress { get; set; } = "127.0.0.1:10260";
+}
+
+/// <summary>KubeSchedulerConfiguration.clientConnection.</summary>
+public sealed class ClientConnectionOptions
+{
+    public float Qps { get; set; } = 50;
+    public int Burst { get; set; } = 100;
+}
+
+/// <summary>KubeSchedulerConfiguration.leaderElection (component-base LeaderElectionConfiguration).</summary>
+public sealed class LeaderElectionOptions
+{
+    public bool LeaderElect { get; set; } = true;
+    public string LeaseDuration { get; set; } = "15s";
+    public string RenewDeadline { get; set; } = "10s";
+    public string RetryPeriod { get; set; } = "2s";
+    public string ResourceNamespace { get; set; } = "quorum-system";
+    public string ResourceName { get; set; } = "quorum";
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Quorum.Configuration;
+
+/// <summary>Reads and validates the configuration file at start-up: every bad field is named with its value.</summary>
+public static class SchedulerOptionsLoader
+{
+    private static readonly IDeserializer Yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+
+    /// <exception cref="OptionsException">The file cannot be read, is not valid YAML, or has invalid fields.</exception>
+    public static SchedulerOptions Load(string? path)
+    {
+        if (path is null) return Validated(new SchedulerOptions(), "defaults");
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OptionsException([$"{path}: {e.Message}"]);
+        }
+        return Parse(text, path);
+    }
+
+    public static SchedulerOptions Parse(string yaml, string source = "config")
+    {
+        SchedulerOptions options;
+        try
+        {
+            options = Yaml.Deserialize<SchedulerOptions?>(yaml) ?? new SchedulerOptions();
+        }
+        catch (YamlException e)
+        {
+            var why = e.InnerException?.Message ?? e.Message;
+            throw new OptionsException([$"{source}: line {e.Start.Line}, column {e.Start.Column}: {why}"]);
+        }
+        return Validated(options, source);
+    }
+
+    private static SchedulerOptions Validated(SchedulerOptions o, string source)
+    {
+        var errors = new List<string>();
+        void Error(string field, object? value, string rule) => errors.Add($"{source}: {field}: \"{value}\" {rule}");
+        void Duration(string field, string value, TimeSpan min)
+        {
+            if (!GoDuration.TryParse(value, out var d)) Error(field, value, "is not a duration (e.g. 15s, 1m30s)");
+            else if (d < min) Error(field, value, $"must be at least {min.TotalSeconds}s");
+        }
+        void Address(string field, string value)
+        {
+            if (!IPEndPoint.TryParse(value, out var ep) || ep.Port == 0) Error(field, value, "is not host:port (e.g. 127.0.0.1:10260)");
+        }
+
+        if (o.SchedulerNames.Count == 0) Error("schedulerNames", "[]", "must name at least one scheduler");
+        foreach (var n in o.SchedulerNames.Where(n => string.IsNullOrWhiteSpace(n))) Error("schedulerNames", n, "must not be empty");
+        if (string.IsNullOrWhiteSpace(o.DefaultTopology)) Error("defaultTopology", o.DefaultTopology, "must not be empty");
+        if (o.BindParallelism is < 1 or > 256) Error("bindParallelism", o.BindParallelism, "must be between 1 and 256");
+        if (o.ClientConnection.Qps <= 0) Error("clientConnection.qps", o.ClientConnection.Qps, "must be positive");
+        if (o.ClientConnection.Burst < 1) Error("clientConnection.burst", o.ClientConnection.Burst, "must be at least 1");
+        Duration("assumedPodTtl", o.AssumedPodTtl, TimeSpan.FromSeconds(1));
+        if (o.PodInitialBackoffSeconds < 1) Error("podInitialBackoffSeconds", o.PodInitialBackoffSeconds, "must be at least 1");
+        if (o.PodMaxBackoffSeconds < o.PodInitialBackoffSeconds) Error("podMaxBackoffSeconds", o.PodMaxBackoffSeconds, "must be at least podInitialBackoffSeconds");
+        Duration("podMaxInUnschedulablePodsDuration", o.PodMaxInUnschedulablePodsDuration, TimeSpan.FromSeconds(1));
+        Duration("starvationThreshold", o.StarvationThreshold, TimeSpan.Zero);
+        var le = o.LeaderElection;
+        Duration("leaderElection.leaseDuration", le.LeaseDuration, TimeSpan.FromSeconds(1));
+        Duration("leaderElection.renewDeadline", le.RenewDeadline, TimeSpan.FromSeconds(1));
+        Duration("leaderElection.retryPeriod", le.RetryPeriod, TimeSpan.FromMilliseconds(100));
+        if (GoDuration.TryParse(le.LeaseDuration, out var lease) && GoDuration.TryParse(le.RenewDeadline, out var renew) && renew >= lease)
+            Error("leaderElection.renewDeadline", le.RenewDeadline, "must be less than leaseDuration (as in kube-scheduler)");
+        if (string.IsNullOrWhiteSpace(le.ResourceNamespace)) Error("leaderElection.resourceNamespace", le.ResourceNamespace, "must not be empty");
+        if (string.IsNullOrWhiteSpace(le.ResourceName)) Error("leaderElection.resourceName", le.ResourceName, "must not be empty");
+        Address("healthzBindAddress", o.HealthzBindAddress);
+        Address("grpcBindAddress", o.GrpcBindAddress);
+        if (errors.Count > 0) throw new OptionsException(errors);
+        return o;
+    }
+}
+
+/// <summary>Configuration that cannot be used; one message per bad field.</summary>
+public sealed class OptionsException : Exception
+{
+    public OptionsException(IReadOnlyList<string> errors) : base(string.Join(Environment.NewLine, errors)) => Errors = errors;
+
+    public OptionsException() => Errors = [];
+    public OptionsException(string message) : base(message) => Errors = [message];
+    public OptionsException(string message, Exception inner) : base(message, inner) => Errors = [message];
+
+    public IReadOnlyList<string> Errors { get; }
+}
