@@ -158,6 +158,15 @@ public sealed class ClusterCache
         return CacheResult.Applied;
     }
 
+    /// <summary>
+    /// Marks a node changed so the next snapshot update copies it again: for a decision whose
+    /// tentative reservation on the snapshot was not followed by an assumption here.
+    /// </summary>
+    public void Invalidate(string nodeName)
+    {
+        if (_nodes.TryGetValue(nodeName, out var node)) Touch(node);
+    }
+
     /// <summary>Undoes an assumption whose bind failed.</summary>
     public CacheResult ForgetPod(ObjectKey key)
     {

@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+using Quorum.Core.Gangs;
+using Quorum.Core.Model;
+using Quorum.Core.Placement;
+using Quorum.Core.Predicates;
+using Quorum.Core.Queue;
+using Quorum.Core.Snapshot;
+using Quorum.Kubernetes;
+using Quorum.Scheduling;
+
+namespace Quorum.Tests.Scheduling;
+
+public class SchedulingLoopTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-01-01T00:00:00Z");
+
+    private sealed class FakeBinder : IPodBinder
+    {
+        public ConcurrentDictionary<ObjectKey, string> Bound { get; } = new();
+        public HashSet<string> FailFor { get; } = [];
+
+        public Task<(BindOutcome, string?)> BindAsync(Pod pod, string node, CancellationToken cancellationToken)
+        {
+            if (FailFor.Contains(pod.Key.Name)) return Task.FromResult<(BindOutcome, string?)>((BindOutcome.Failed, "injected 500"));
+            if (!Bound.TryAdd(pod.Key, node)) return Task.FromResult<(BindOutcome, string?)>((BindOutcome.AlreadyBound, "already assigned"));
+            return Task.FromResult<(BindOutcome, string?)>((BindOutcome.Bound, null));
+        }
+    }
+
+    private sealed class FakeReporter : ISchedulingReporter
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+        public ConcurrentDictionary<ObjectKey, GroupStatus> Statuses { get; } = new();
+
+        public Task ScheduledAsync(Pod pod, string node, CancellationToken c) { Lines.Enqueue($"Scheduled {pod.Key} {node}"); return Task.CompletedTask; }
+        public Task UnschedulableAsync(ObjectKey group, bool isPodGroup, IReadOnlyList<Pod> pendingPods, string reason, string message, CancellationToken c)
+        { Lines.Enqueue($"{reason} {group}: {message}"); return Task.CompletedTask; }
+        public Task GroupStatusAsync(ObjectKey group, GroupStatus status, CancellationToken c) { Statuses[group] = status; return Task.CompletedTask; }
+        public Task RefusedAsync(RefusedObject refused, CancellationToken c) { Lines.Enqueue($"Refused {refused.Kind} {refused.Name}: {refused.Message}"); return Task.CompletedTask; }
+    }
+
+    private sealed class Harness
+    {
+        public FakeTimeProvider Time { get; } = new(T0.AddMinutes(1));
+        public ClusterState State { get; }
+        public FakeBinder Binder { get; } = new();
+        public FakeReporter Reporter { get; } = new();
+        public SchedulingLoop Loop { get; }
+
+        public Harness()
+        {
+            State = new ClusterState(new ClusterCache(Time));
+            var admission = new GangAdmission(FilterChain.Default, new PlacementOptions { StarvationThreshold = TimeSpan.FromHours(1) });
+            Loop = new SchedulingLoop(State, new SchedulingQueue(Time), new SchedulingCycle(admission, Time), Binder, Reporter,
+                new LoopSettings(["quorum"], "default", 4, Time));
+        }
+
+        /// <summary>One pass, then what a watch would show: bound pods come back with spec.nodeName.</summary>
+        public async Task<LoopPass> PassAsync()
+        {
+            var pass = await Loop.RunOnceAsync(CancellationToken.None);
+            foreach (var (key, node) in Binder.Bound)
+                if (State.FindPod(key) is { NodeName: null } && Pods.TryGetValue(key, out var v1))
+                {
+                    v1.Spec.NodeName = node;
+                    State.ApplyPod(v1, deleted: false);
+                }
+            return pass;
+        }
+
+        public Dictionary<ObjectKey, V1Pod> Pods { get; } = [];
+
+        public void AddNode(string name, int gpus) => State.ApplyNode(new V1Node
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = name } },
+            Status = new V1NodeStatus { Allocatable = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("64"), ["memory"] = new("512Gi"), ["nvidia.com/gpu"] = new($"{gpus}"), ["pods"] = new("110") } },
+        }, deleted: false);
+
+        public void AddPod(string name, int gpus, string? group = null, string scheduler = "quorum", string? node = null)
+        {
+            var labels = new Dictionary<string, string>();
+            if (group is not null) labels[WellKnown.PodGroupLabel] = group;
+            var pod = new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ml", Labels = labels, CreationTimestamp = T0.UtcDateTime },
+                Spec = new V1PodSpec
+                {
+                    SchedulerName = scheduler,
+                    NodeName = node,
+                    Containers = [new V1Container { Name = "c", Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new($"{gpus}") } } }],
+                },
+            };
+            Pods[new ObjectKey("ml", name)] = pod;
+            State.ApplyPod(pod, deleted: false);
+        }
+
+        public void AddGroup(string name, int minMember) => State.ApplyPodGroup(new PodGroupResource
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ml", CreationTimestamp = T0.UtcDateTime },
+            Spec = new PodGroupSpecResource { MinMember = minMember },
+        }, deleted: false);
+    }
+
+    [Test]
+    public async Task A_gang_is_bound_only_when_whole()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddNode("n2", 8);
+        h.AddGroup("job", 3);
+        for (var i = 0; i < 3; i++) h.AddPod($"w{i}", 8, "job");
+
+        var first = await h.PassAsync();
+        Assert.That(first.PodsBound, Is.EqualTo(0));
+        Assert.That(h.Binder.Bound, Is.Empty);
+        Assert.That(h.Reporter.Lines, Has.Some.StartsWith("Unschedulable ml/job: group needs 3 pods × 8 nvidia.com/gpu"));
+        Assert.That(h.Reporter.Statuses[new ObjectKey("ml", "job")].Phase, Is.EqualTo(GroupPhase.Pending));
+
+        h.AddNode("n3", 8);
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        var second = await h.PassAsync();
+        Assert.That(second.PodsBound, Is.EqualTo(3));
+        Assert.That(h.Binder.Bound.Values.Order(), Is.EqualTo(new[] { "n1", "n2", "n3" }));
+        await h.PassAsync();
+        Assert.That(h.Reporter.Statuses[new ObjectKey("ml", "job")].Phase, Is.EqualTo(GroupPhase.Scheduled));
+    }
+
+    [Test]
+    public async Task A_failed_bind_is_retried_and_the_bound_members_stay()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddNode("n2", 8);
+        h.AddGroup("job", 2);
+        h.AddPod("w0", 8, "job");
+        h.AddPod("w1", 8, "job");
+        h.Binder.FailFor.Add("w1");
+
+        var first = await h.PassAsync();
+        Assert.That(first.BindFailures, Is.EqualTo(1));
+        Assert.That(h.Binder.Bound.Keys.Select(k => k.Name), Is.EqualTo(new[] { "w0" }));
+        Assert.That(h.State.Cache.IsAssumed(new ObjectKey("ml", "w1")), Is.False, "the failed bind's assumption is forgotten");
+        Assert.That(h.Reporter.Lines, Has.Some.StartsWith("BindingRejected ml/job"));
+
+        h.Binder.FailFor.Clear();
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        var second = await h.PassAsync();
+        Assert.That(second.PodsBound, Is.EqualTo(1), "only the missing member is bound; w0 counts toward the minimum");
+        Assert.That(h.Binder.Bound.Keys.Select(k => k.Name).Order(), Is.EqualTo(new[] { "w0", "w1" }));
+    }
+
+    [Test]
+    public async Task Pods_of_other_schedulers_take_capacity_and_plain_pods_schedule()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddPod("theirs", 6, scheduler: "default-scheduler", node: "n1");
+        h.AddPod("big", 4);
+        h.AddPod("small", 2);
+        var pass = await h.PassAsync();
+        Assert.That(h.Binder.Bound.Keys.Select(k => k.Name), Is.EqualTo(new[] { "small" }));
+        Assert.That(h.Reporter.Lines, Has.Some.EqualTo("Unschedulable ml/big: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu."));
+        Assert.That(pass.Tried, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_bad_object_is_reported_and_the_rest_is_scheduled()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.State.ApplyPodGroup(new PodGroupResource
+        {
+            Metadata = new V1ObjectMeta { Name = "bad", NamespaceProperty = "ml" },
+            Spec = new PodGroupSpecResource { SubGroups = [new SubGroupResource { Name = "a", Parent = "ghost" }] },
+        }, deleted: false);
+        h.AddPod("member", 1, "bad");
+        h.AddPod("orphan", 1, "missing");
+        h.AddPod("fine", 1);
+        await h.PassAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(h.Binder.Bound.Keys.Select(k => k.Name), Is.EqualTo(new[] { "fine" }));
+            Assert.That(h.Reporter.Lines, Has.Some.Contains("Refused PodGroup bad: spec.subGroups[0].parent: unknown sub-group \"ghost\""));
+            Assert.That(h.Reporter.Lines, Has.Some.Contains("Refused Pod orphan: PodGroup missing does not exist in namespace ml"));
+            Assert.That(h.Reporter.Statuses[new ObjectKey("ml", "bad")].Phase, Is.EqualTo(GroupPhase.Failed));
+        });
+        // Reported once, not every pass.
+        var before = h.Reporter.Lines.Count(l => l.StartsWith("Refused", StringComparison.Ordinal));
+        await h.PassAsync();
+        Assert.That(h.Reporter.Lines.Count(l => l.StartsWith("Refused", StringComparison.Ordinal)), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task A_parked_group_is_not_retried_until_something_changes()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddPod("big", 16);
+        Assert.That((await h.PassAsync()).Tried, Is.EqualTo(1));
+        h.Time.Advance(TimeSpan.FromSeconds(30));
+        Assert.That((await h.PassAsync()).Tried, Is.EqualTo(0), "parked: nothing freed capacity");
+        h.AddNode("n2", 16);
+        h.Time.Advance(TimeSpan.FromSeconds(30));
+        var pass = await h.PassAsync();
+        Assert.That(pass.Tried, Is.EqualTo(1));
+        Assert.That(pass.PodsBound, Is.EqualTo(1));
+    }
+}

@@ -1,0 +1,162 @@
+using k8s.Models;
+using Quorum.Core.Gangs;
+using Quorum.Core.Model;
+using Quorum.Core.Snapshot;
+using Quorum.Core.Topology;
+using Quorum.Kubernetes;
+
+namespace Quorum.Scheduling;
+
+/// <summary>An object the scheduler refused to use, and why: reported on the object, never a crash.</summary>
+public sealed record RefusedObject(string Kind, string? Namespace, string Name, string Message);
+
+/// <summary>
+/// Everything the watches told the scheduler, mapped to the core model: the cache (nodes and bound
+/// pods of every scheduler), the pending pods, PodGroups and Topologies. Objects that cannot be mapped
+/// are kept aside as <see cref="Refused"/> so the host can say why on the object.
+/// </summary>
+/// <remarks>Not thread-safe: the host applies events and runs cycles on one loop.</remarks>
+public sealed class ClusterState(ClusterCache cache)
+{
+    private readonly Dictionary<ObjectKey, Pod> _pods = [];
+    private readonly Dictionary<ObjectKey, PodGroupSpec> _groups = [];
+    private readonly Dictionary<(string Kind, string? Namespace, string Name), RefusedObject> _refused = [];
+    private readonly Dictionary<string, int> _priorities = new(StringComparer.Ordinal);
+
+    public ClusterCache Cache => cache;
+
+    /// <summary>Every pod not terminated, bound or not (members of groups are looked up here).</summary>
+    public IReadOnlyCollection<Pod> Pods => _pods.Values;
+
+    public IReadOnlyCollection<PodGroupSpec> Groups => _groups.Values;
+
+    public IReadOnlyCollection<RefusedObject> Refused => _refused.Values;
+
+    public Pod? FindPod(ObjectKey key) => _pods.GetValueOrDefault(key);
+
+    public PodGroupSpec? FindGroup(ObjectKey key) => _groups.GetValueOrDefault(key);
+
+    /// <summary>Bumped by every change that could let a waiting group fit (capacity freed or added).</summary>
+    public long CapacityEpoch { get; private set; }
+
+    public TopologySpec? FindTopology(string name) => cache.Topologies.GetValueOrDefault(name);
+
+    public void ApplyNode(V1Node node, bool deleted)
+    {
+        var name = node.Metadata?.Name ?? "";
+        if (deleted)
+        {
+            cache.RemoveNode(name);
+            _refused.Remove(("Node", null, name));
+            return;
+        }
+        try
+        {
+            cache.AddOrUpdateNode(ObjectMapper.ToNode(node));
+            _refused.Remove(("Node", null, name));
+            CapacityEpoch++;
+        }
+        catch (InvalidObjectException e)
+        {
+            // A node the scheduler cannot read takes no new pods; pods already on it keep counting.
+            cache.RemoveNode(name);
+            _refused[("Node", null, name)] = new RefusedObject("Node", null, name, e.Message);
+        }
+    }
+
+    public void ApplyPod(V1Pod pod, bool deleted)
+    {
+        var ns = pod.Metadata?.NamespaceProperty ?? "default";
+        var name = pod.Metadata?.Name ?? "";
+        var key = new ObjectKey(ns, name);
+        if (deleted)
+        {
+            _pods.Remove(key);
+            _refused.Remove(("Pod", ns, name));
+            if (cache.RemovePod(key).Outcome == CacheOutcome.Applied) CapacityEpoch++;
+            return;
+        }
+        Pod mapped;
+        try
+        {
+            mapped = ObjectMapper.ToPod(pod);
+        }
+        catch (InvalidObjectException e)
+        {
+            _refused[("Pod", ns, name)] = new RefusedObject("Pod", ns, name, e.Message);
+            return;
+        }
+        _refused.Remove(("Pod", ns, name));
+        if (mapped.Terminated)
+        {
+            _pods.Remove(key);
+            if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied) CapacityEpoch++;
+            return;
+        }
+        _pods[key] = mapped;
+        if (mapped.IsBound) cache.AddOrUpdatePod(mapped);
+    }
+
+    public void ApplyPodGroup(PodGroupResource group, bool deleted)
+    {
+        var ns = group.Metadata?.NamespaceProperty ?? "default";
+        var name = group.Metadata?.Name ?? "";
+        var key = new ObjectKey(ns, name);
+        _refused.Remove(("PodGroup", ns, name));
+        if (deleted)
+        {
+            _groups.Remove(key);
+            return;
+        }
+        try
+        {
+            _groups[key] = ObjectMapper.ToPodGroup(group, pc => _priorities.TryGetValue(pc, out var v) ? v : null);
+        }
+        catch (InvalidObjectException e)
+        {
+            _groups.Remove(key);
+            _refused[("PodGroup", ns, name)] = new RefusedObject("PodGroup", ns, name, e.Message);
+        }
+    }
+
+    public void ApplyTopology(TopologyResource topology, bool deleted)
+    {
+        var name = topology.Metadata?.Name ?? "";
+        _refused.Remove(("Topology", null, name));
+        if (deleted)
+        {
+            cache.RemoveTopology(name);
+            return;
+        }
+        try
+        {
+            cache.SetTopology(ObjectMapper.ToTopology(topology));
+        }
+        catch (InvalidObjectException e)
+        {
+            cache.RemoveTopology(name);
+            _refused[("Topology", null, name)] = new RefusedObject("Topology", null, name, e.Message);
+        }
+    }
+
+    public void ApplyPriorityClass(V1PriorityClass priorityClass, bool deleted)
+    {
+        var name = priorityClass.Metadata?.Name ?? "";
+        if (deleted) _priorities.Remove(name);
+        else _priorities[name] = priorityClass.Value ?? 0;
+    }
+
+    /// <summary>The gangs this scheduler should try now, with refusals to report.</summary>
+    public AssembledGangs Assemble(IReadOnlyCollection<string> schedulerNames, string defaultTopology)
+    {
+        // One name per call keeps GangAssembler simple; several scheduler names are rare.
+        if (schedulerNames.Count == 1)
+            return GangAssembler.Assemble(_groups.Values, _pods.Values, schedulerNames.First(), FindTopology, defaultTopology);
+        var parts = schedulerNames.Select(n => GangAssembler.Assemble(_groups.Values, _pods.Values, n, FindTopology, defaultTopology)).ToList();
+        return new AssembledGangs(
+            [.. parts.SelectMany(p => p.Ready).DistinctBy(r => r.Key)],
+            [.. parts.SelectMany(p => p.Refused).DistinctBy(r => r.Group)],
+            [.. parts.SelectMany(p => p.RefusedPods).DistinctBy(r => r.Pod)],
+            [.. parts.SelectMany(p => p.PodGroupKeys)]);
+    }
+}

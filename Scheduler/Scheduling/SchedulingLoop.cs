@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using Quorum.Core.Gangs;
+using Quorum.Core.Model;
+using Quorum.Core.Queue;
+using Quorum.Core.Snapshot;
+
+namespace Quorum.Scheduling;
+
+/// <summary>What one pass of the loop did, for metrics, logs and tests.</summary>
+public sealed record LoopPass(int Tried, int Admitted, int PodsBound, int BindFailures, IReadOnlyList<GangDecision> Decisions);
+
+/// <summary>
+/// One scheduler pass: gangs from the cluster state into the queue, a scheduling cycle on the
+/// snapshot, then for each admitted gang assume every pod and bind them with bounded parallelism.
+/// A failed bind forgets its assumption and sends the group back with backoff; pods already bound
+/// stay and count, so the next pass completes the group rather than starting over.
+/// </summary>
+public sealed class SchedulingLoop(
+    ClusterState state,
+    SchedulingQueue queue,
+    SchedulingCycle cycle,
+    IPodBinder binder,
+    ISchedulingReporter reporter,
+    LoopSettings settings)
+{
+    private readonly ClusterSnapshot _snapshot = new();
+    private readonly Dictionary<ObjectKey, string> _signatures = [];
+    private readonly Dictionary<ObjectKey, GangDecision> _lastDecision = [];
+    private readonly Dictionary<ObjectKey, string> _lastStatus = [];
+    private readonly HashSet<(string, string?, string)> _reportedRefusals = [];
+    private long _capacityEpoch = -1;
+
+    public ClusterSnapshot Snapshot => _snapshot;
+
+    public GangDecision? LastDecision(ObjectKey group) => _lastDecision.GetValueOrDefault(group);
+
+    public async Task<LoopPass> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        if (state.Cache.ExpireAssumedPods().Count > 0 || state.CapacityEpoch != _capacityEpoch)
+        {
+            _capacityEpoch = state.CapacityEpoch;
+            queue.OnCapacityFreed();
+        }
+
+        var assembled = state.Assemble(settings.SchedulerNames, settings.DefaultTopology);
+        SyncQueue(assembled);
+        await ReportRefusalsAsync(assembled, cancellationToken).ConfigureAwait(false);
+
+        state.Cache.UpdateSnapshot(_snapshot);
+        var ready = queue.Ready();
+        if (ready.Count == 0) return new LoopPass(0, 0, 0, 0, []);
+        var result = cycle.Run(_snapshot, ready);
+        queue.Reserving = result.Reservation?.Group;
+
+        int admitted = 0, bound = 0, failures = 0;
+        foreach (var decision in result.Decisions)
+        {
+            _lastDecision[decision.Group] = decision;
+            var request = ready.First(r => r.Key == decision.Group);
+            var isPodGroup = assembled.PodGroupKeys.Contains(decision.Group);
+            if (!decision.Admitted)
+            {
+                queue.Done(decision);
+                await reporter.UnschedulableAsync(decision.Group, isPodGroup, Pending(request), decision.Reason ?? "Unschedulable",
+                    decision.Message ?? "", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            admitted++;
+            var (ok, failed, firstError) = await BindGroupAsync(request, decision, cancellationToken).ConfigureAwait(false);
+            bound += ok;
+            failures += failed;
+            if (failed == 0) queue.Done(decision);
+            else
+            {
+                queue.Failed(decision.Group);
+                await reporter.UnschedulableAsync(decision.Group, isPodGroup, Pending(request), "BindingRejected",
+                    $"{failed} of {decision.Placements.Length} binds failed: {firstError}; {ok} bound pods stay and count toward the minimum",
+                    cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await ReportGroupStatusAsync(assembled, cancellationToken).ConfigureAwait(false);
+        return new LoopPass(result.Decisions.Length, admitted, bound, failures, result.Decisions);
+    }
+
+    private async Task<(int Bound, int Failed, string? FirstError)> BindGroupAsync(GangRequest request, GangDecision decision, CancellationToken ct)
+    {
+        var members = request.Members.ToDictionary(m => m.Key);
+        // Assume everything first: the next cycle must see the whole gang's capacity as taken even
+        // while binds are in flight.
+        var toBind = new List<(Pod Pod, string Node)>();
+        foreach (var p in decision.Placements)
+        {
+            var pod = members[p.Pod];
+            if (state.Cache.AssumePod(pod, p.Node).Outcome == CacheOutcome.Applied) toBind.Add((pod, p.Node));
+            else state.Cache.Invalidate(p.Node);
+        }
+        var errors = new ConcurrentBag<string>();
+        var bound = 0;
+        await Parallel.ForEachAsync(toBind, new ParallelOptions { MaxDegreeOfParallelism = settings.BindParallelism, CancellationToken = ct },
+            async (item, token) =>
+            {
+                var (outcome, message) = await binder.BindAsync(item.Pod, item.Node, token).ConfigureAwait(false);
+                if (outcome == BindOutcome.Bound)
+                {
+                    Interlocked.Increment(ref bound);
+                    await reporter.ScheduledAsync(item.Pod, item.Node, token).ConfigureAwait(false);
+                    return;
+                }
+                errors.Add($"pod {item.Pod.Key}: {message ?? outcome.ToString()}");
+            }).ConfigureAwait(false);
+        // Forget on the loop thread: the cache is not thread-safe.
+        foreach (var (pod, node) in toBind)
+        {
+            if (errors.Any(e => e.StartsWith($"pod {pod.Key}:", StringComparison.Ordinal))) state.Cache.ForgetPod(pod.Key);
+        }
+        var failed = toBind.Count - bound + (decision.Placements.Length - toBind.Count);
+        return (bound, failed, errors.OrderBy(e => e, StringComparer.Ordinal).FirstOrDefault() ?? (failed > 0 ? "pod already assumed" : null));
+    }
+
+    private void SyncQueue(AssembledGangs assembled)
+    {
+        var present = new HashSet<ObjectKey>();
+        foreach (var request in assembled.Ready)
+        {
+            present.Add(request.Key);
+            // Only a changed group goes back to the active lane; an unchanged one stays parked.
+            var signature = Signature(request);
+            if (_signatures.TryGetValue(request.Key, out var old) && old == signature) continue;
+            _signatures[request.Key] = signature;
+            queue.AddOrUpdate(request);
+        }
+        foreach (var gone in _signatures.Keys.Where(k => !present.Contains(k)).ToList())
+        {
+            _signatures.Remove(gone);
+            queue.Remove(gone);
+        }
+    }
+
+    /// <summary>
+    /// What makes a group worth trying again: its spec's content (not the object: our own status
+    /// writes come back as watch events with a fresh copy) and its members' binding and gates.
+    /// </summary>
+    private static string Signature(GangRequest r)
+    {
+        var s = r.Tree.Spec;
+        return $"{s.MinMember}|{s.MinSubGroup}|{s.Priority}|{s.TopologyConstraint}|{string.Join(';', s.SubGroups)}|"
+            + string.Join(',', r.Members.Select(m => $"{m.Key}@{m.NodeName}:{m.SchedulingGated}"));
+    }
+
+    private static List<Pod> Pending(GangRequest request) => [.. request.Members.Where(m => !m.IsBound)];
+
+    private async Task ReportRefusalsAsync(AssembledGangs assembled, CancellationToken ct)
+    {
+        var current = new HashSet<(string, string?, string)>();
+        foreach (var r in state.Refused)
+        {
+            current.Add((r.Kind, r.Namespace, r.Name));
+            if (_reportedRefusals.Add((r.Kind, r.Namespace, r.Name))) await reporter.RefusedAsync(r, ct).ConfigureAwait(false);
+        }
+        foreach (var g in assembled.Refused)
+        {
+            var key = ("PodGroup", (string?)g.Group.Namespace, g.Group.Name);
+            current.Add(key);
+            if (!_reportedRefusals.Add(key)) continue;
+            await reporter.RefusedAsync(new RefusedObject("PodGroup", g.Group.Namespace, g.Group.Name, g.Message), ct).ConfigureAwait(false);
+            if (g.Reason == "Invalid") await reporter.GroupStatusAsync(g.Group, GroupStatus.Invalid(g.Message), ct).ConfigureAwait(false);
+        }
+        foreach (var p in assembled.RefusedPods)
+        {
+            var key = ("Pod", (string?)p.Pod.Namespace, p.Pod.Name);
+            current.Add(key);
+            if (_reportedRefusals.Add(key)) await reporter.RefusedAsync(new RefusedObject("Pod", p.Pod.Namespace, p.Pod.Name, p.Reason), ct).ConfigureAwait(false);
+        }
+        // Fixed objects may be refused again later, and must then be reported again.
+        _reportedRefusals.IntersectWith(current);
+    }
+
+    private async Task ReportGroupStatusAsync(AssembledGangs assembled, CancellationToken ct)
+    {
+        // Every valid PodGroup, not only those with pods pending: a group that finished binding must
+        // still move to Scheduled and Running.
+        var trees = assembled.Ready.ToDictionary(r => r.Key, r => r.Tree);
+        foreach (var spec in state.Groups)
+        {
+            var tree = trees.GetValueOrDefault(spec.Key)
+                ?? PodGroupValidator.Validate(spec, state.FindTopology, settings.DefaultTopology).Tree;
+            if (tree is null) continue;
+            var key = spec.Key;
+            var members = state.Pods.Where(p => p.Key.Namespace == key.Namespace && p.Group?.PodGroup == key.Name)
+                .Select(p => state.Cache.FindPod(p.Key) ?? p).ToList();
+            var status = GroupStatus.Compute(tree, members, _lastDecision.GetValueOrDefault(key), settings.Time.GetUtcNow());
+            // Write only what changed: every status write comes back as a watch event.
+            var rendered = $"{status.Phase}|{status.Scheduled}|{status.Running}|{string.Join(';', status.SubGroups)}|{string.Join(';', status.Conditions)}";
+            if (_lastStatus.TryGetValue(key, out var previous) && previous == rendered) continue;
+            _lastStatus[key] = rendered;
+            await reporter.GroupStatusAsync(key, status, ct).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>What the loop needs from the configuration.</summary>
+public sealed record LoopSettings(IReadOnlyCollection<string> SchedulerNames, string DefaultTopology, int BindParallelism, TimeProvider Time);
