@@ -9,14 +9,15 @@ try
     {
         "whatif" => WhatIfCommand.Run(rest, Console.Out, Console.Error),
         "help" or "--help" or "-h" => Help(Console.Out, 0),
-        "run" or "explain" or "capacity" => NotYet(verb),
+        "run" => await RunCommand.RunAsync(rest),
+        "explain" or "capacity" => NotYet(verb),
         _ => Help(Console.Error, 2, $"unknown verb \"{verb}\""),
     };
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine(WhatIfCommand.Usage);
+    Console.Error.WriteLine(verb == "run" ? RunCommand.Usage : WhatIfCommand.Usage);
     return 2;
 }
 
@@ -25,7 +26,7 @@ static int Help(TextWriter w, int code, string? error = null)
     if (error is not null) w.WriteLine($"error: {error}");
     w.WriteLine("usage: quorum <verb> [flags]");
     w.WriteLine("  whatif -f FILE...   schedule pending pods from manifests offline (-o json for machine output)");
-    w.WriteLine("  run                 the scheduler (not implemented yet: see issue 4)");
+    w.WriteLine("  run [--kubeconfig PATH] [--config FILE] [--leader-elect=true|false]   the scheduler");
     w.WriteLine("  explain, capacity   ask a running scheduler (not implemented yet: see issue 5)");
     return code;
 }

@@ -12,6 +12,10 @@ public static partial class GoDuration
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")]
     private static partial Regex Part();
 
+    /// <summary>For values already validated at start-up.</summary>
+    public static TimeSpan Parse(string text) =>
+        TryParse(text, out var d) ? d : throw new FormatException($"\"{text}\" is not a duration (e.g. 15s, 1m30s)");
+
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;

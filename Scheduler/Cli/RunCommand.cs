@@ -1,0 +1,101 @@
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Quorum.Configuration;
+using Quorum.Hosting;
+
+namespace Quorum.Cli;
+
+/// <summary>
+/// <c>quorum run [--kubeconfig PATH] [--config quorum.yaml] [--leader-elect=true|false]</c>: the
+/// scheduler. Flag names follow kube-scheduler's. In a pod it uses the in-cluster config.
+/// </summary>
+public static class RunCommand
+{
+    public const string Usage = "usage: quorum run [--kubeconfig PATH] [--config FILE] [--leader-elect=true|false]";
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        string? kubeconfig = null, config = null;
+        bool? leaderElect = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var (flag, inline) = args[i].Split('=', 2) is [var f, var v] ? (f, v) : (args[i], null);
+            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"flag {flag} needs a value"));
+            switch (flag)
+            {
+                case "--kubeconfig": kubeconfig = Value(); break;
+                case "--config": config = Value(); break;
+                case "--leader-elect":
+                    var text = inline ?? "true";
+                    leaderElect = bool.TryParse(text, out var b) ? b : throw new ArgumentException($"--leader-elect: \"{text}\" is not true or false");
+                    break;
+                default: throw new ArgumentException($"unknown flag {flag}");
+            }
+        }
+
+        SchedulerOptions options;
+        try
+        {
+            options = SchedulerOptionsLoader.Load(config);
+        }
+        catch (OptionsException e)
+        {
+            foreach (var line in e.Errors) await Console.Error.WriteLineAsync($"error: {line}").ConfigureAwait(false);
+            return 2;
+        }
+        if (leaderElect is { } le) options.LeaderElection.LeaderElect = le;
+
+        KubernetesClientConfiguration clientConfig;
+        try
+        {
+            clientConfig = kubeconfig is not null ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+                : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
+                : KubernetesClientConfiguration.BuildDefaultConfig();
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"error: --kubeconfig: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        using var app = Build(options, new k8s.Kubernetes(clientConfig), Identity());
+        await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The scheduler as a web host: the scheduling service plus /healthz, /readyz and /metrics.</summary>
+    public static WebApplication Build(SchedulerOptions options, IKubernetes client, string identity)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://{options.HealthzBindAddress}");
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(client);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new SchedulerState { Identity = identity });
+        builder.Services.AddSingleton<SchedulerMetrics>();
+        builder.Services.AddHostedService<SchedulerHost>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(m => m.AddMeter(SchedulerMetrics.MeterName).AddPrometheusExporter())
+            .WithTracing(t => t.AddSource(SchedulerMetrics.Tracing.Name));
+
+        var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (SchedulerState s) => s.Synced
+            ? Results.Text($"ok ({(s.Leader ? "leader" : "standby")} {s.Identity})")
+            : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static string Identity()
+    {
+        var pod = Environment.GetEnvironmentVariable("POD_NAME");
+        return string.IsNullOrEmpty(pod) ? $"{Environment.MachineName}_{Guid.NewGuid():N}"[..Math.Min(Environment.MachineName.Length + 9, 63)] : pod;
+    }
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quorum.Binding;
+using Quorum.Configuration;
+using Quorum.Core.Gangs;
+using Quorum.Core.Placement;
+using Quorum.Core.Predicates;
+using Quorum.Core.Queue;
+using Quorum.Core.Snapshot;
+using Quorum.Kubernetes;
+using Quorum.Reporting;
+using Quorum.Scheduling;
+
+namespace Quorum.Hosting;
+
+/// <summary>
+/// The scheduler process: watches feed one loop that applies events in order and, once every initial
+/// list is in and this instance leads, runs scheduling passes. Standbys keep a warm cache and take
+/// over within the lease duration; the lease is released on graceful shutdown.
+/// </summary>
+public sealed partial class SchedulerHost(
+    IKubernetes client,
+    SchedulerOptions options,
+    SchedulerState state,
+    SchedulerMetrics metrics,
+    TimeProvider time,
+    ILoggerFactory logs) : BackgroundService
+{
+    private readonly ILogger _log = logs.CreateLogger<SchedulerHost>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var ttl = GoDuration.Parse(options.AssumedPodTtl);
+        var maxParked = GoDuration.Parse(options.PodMaxInUnschedulablePodsDuration);
+        var starvation = GoDuration.Parse(options.StarvationThreshold);
+        var cluster = new ClusterState(new ClusterCache(time, new CacheOptions { AssumedPodTtl = ttl }));
+        var queue = new SchedulingQueue(time, new QueueOptions
+        {
+            InitialBackoff = TimeSpan.FromSeconds(options.PodInitialBackoffSeconds),
+            MaxBackoff = TimeSpan.FromSeconds(options.PodMaxBackoffSeconds),
+            MaxInUnschedulable = maxParked,
+        });
+        var admission = new GangAdmission(FilterChain.Default, new PlacementOptions { DefaultTopology = options.DefaultTopology, StarvationThreshold = starvation });
+        var reporter = new KubernetesReporter(client, new EventThrottle(time, TimeSpan.FromMinutes(1)), options.SchedulerNames[0], state.Identity,
+            logs.CreateLogger<KubernetesReporter>());
+        var loop = new SchedulingLoop(cluster, queue, new SchedulingCycle(admission, time), new KubernetesPodBinder(client), reporter,
+            new LoopSettings(options.SchedulerNames, options.DefaultTopology, options.BindParallelism, time));
+
+        var sources = new ClusterSources(client, logs);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var watching = sources.RunAsync(stop.Token);
+        var electing = options.LeaderElection.LeaderElect ? ElectAsync(stop.Token) : Task.CompletedTask;
+        if (!options.LeaderElection.LeaderElect) state.Leader = true;
+
+        var synced = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // Apply every event that is waiting, then schedule: the pass sees a consistent state.
+                var waitForEvent = sources.Events.WaitToReadAsync(stop.Token).AsTask();
+                var tick = Task.Delay(TimeSpan.FromMilliseconds(200), time, stop.Token);
+                await Task.WhenAny(waitForEvent, tick).ConfigureAwait(false);
+                while (sources.Events.TryRead(out var e))
+                {
+                    if (e.Synced) { synced.Add(e.Kind); continue; }
+                    Apply(cluster, e);
+                }
+                state.Synced = synced.Count == sources.Kinds.Count;
+                if (!state.Synced || !state.Leader) continue;
+
+                var started = Stopwatch.GetTimestamp();
+                using var activity = SchedulerMetrics.Tracing.StartActivity("SchedulingPass");
+                var pass = await loop.RunOnceAsync(stop.Token).ConfigureAwait(false);
+                if (pass.Tried == 0) continue;
+                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                metrics.E2eDuration.Record(seconds);
+                foreach (var d in pass.Decisions)
+                {
+                    var result = d.Admitted ? "scheduled" : d.Reason == "Unschedulable" ? "unschedulable" : "error";
+                    metrics.Attempts.Add(1, new KeyValuePair<string, object?>("result", result));
+                    metrics.AttemptDuration.Record(seconds / pass.Tried, new KeyValuePair<string, object?>("result", result));
+                    if (d.Admitted && cluster.FindGroup(d.Group) is { } g && g.CreationTimestamp != default)
+                        metrics.GangAdmission.Record((time.GetUtcNow() - g.CreationTimestamp).TotalSeconds);
+                }
+                activity?.SetTag("quorum.groups_tried", pass.Tried);
+                activity?.SetTag("quorum.pods_bound", pass.PodsBound);
+                metrics.PendingPods = cluster.Pods.Count(p => !p.IsBound && options.SchedulerNames.Contains(p.SchedulerName));
+                metrics.GroupsPending = queue.Count;
+                Log.Pass(_log, pass.Tried, pass.Admitted, pass.PodsBound, pass.BindFailures, seconds * 1000);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try { await Task.WhenAll(watching, electing).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+    }
+
+    private void Apply(ClusterState cluster, ClusterEvent e)
+    {
+        switch (e.Object)
+        {
+            case V1Node n: cluster.ApplyNode(n, e.Deleted); break;
+            case V1Pod p: cluster.ApplyPod(p, e.Deleted); break;
+            case V1PriorityClass pc: cluster.ApplyPriorityClass(pc, e.Deleted); break;
+            case PodGroupResource g: cluster.ApplyPodGroup(g, e.Deleted); break;
+            case TopologyResource t: cluster.ApplyTopology(t, e.Deleted); break;
+        }
+    }
+
+    /// <summary>Leader election on a coordination.k8s.io Lease; the lease is released when the host stops.</summary>
+    private async Task ElectAsync(CancellationToken ct)
+    {
+        var le = options.LeaderElection;
+        var lease = GoDuration.Parse(le.LeaseDuration);
+        var renew = GoDuration.Parse(le.RenewDeadline);
+        var retry = GoDuration.Parse(le.RetryPeriod);
+        var leaseLock = new LeaseLock(client, le.ResourceNamespace, le.ResourceName, state.Identity);
+        using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock) { LeaseDuration = lease, RenewDeadline = renew, RetryPeriod = retry });
+        elector.OnStartedLeading += () => { state.Leader = true; Log.Leading(_log, state.Identity); };
+        elector.OnStoppedLeading += () => { state.Leader = false; Log.StoppedLeading(_log, state.Identity); };
+        try
+        {
+            await elector.RunAndTryToHoldLeadershipForeverAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (state.Leader) await ReleaseAsync(leaseLock).ConfigureAwait(false);
+            state.Leader = false;
+        }
+    }
+
+    /// <summary>Gives the lease up at once (client-go's ReleaseOnCancel), so a standby need not wait for it to expire.</summary>
+    private async Task ReleaseAsync(LeaseLock leaseLock)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var record = await leaseLock.GetAsync(timeout.Token).ConfigureAwait(false);
+            if (record.HolderIdentity != state.Identity) return;
+            record.HolderIdentity = "";
+            record.LeaseDurationSeconds = 1;
+            await leaseLock.UpdateAsync(record, timeout.Token).ConfigureAwait(false);
+            Log.Released(_log, state.Identity);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or OperationCanceledException)
+        {
+            Log.ReleaseFailed(_log, e.Message);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Pass: {Tried} groups tried, {Admitted} admitted, {Bound} pods bound, {BindFailures} bind failures in {Ms:F1} ms")]
+        public static partial void Pass(ILogger logger, int tried, int admitted, int bound, int bindFailures, double ms);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Identity} is now the leader")]
+        public static partial void Leading(ILogger logger, string identity);
+
+        [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Identity} lost leadership; standing by")]
+        public static partial void StoppedLeading(ILogger logger, string identity);
+
+        [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Identity} released the lease")]
+        public static partial void Released(ILogger logger, string identity);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Could not release the lease: {Error}")]
+        public static partial void ReleaseFailed(ILogger logger, string error);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Quorum.Hosting;
+
+/// <summary>What /readyz and /healthz report: lists synced, leader or standby. Written by the loop, read by probes.</summary>
+public sealed class SchedulerState
+{
+    private volatile bool _synced;
+    private volatile bool _leader;
+
+    public bool Synced { get => _synced; set => _synced = value; }
+    public bool Leader { get => _leader; set => _leader = value; }
+    public string Identity { get; init; } = "";
+}

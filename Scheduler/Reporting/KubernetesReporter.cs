@@ -1,0 +1,146 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Quorum.Core.Gangs;
+using Quorum.Core.Model;
+using Quorum.Kubernetes;
+using Quorum.Scheduling;
+
+namespace Quorum.Reporting;
+
+/// <summary>
+/// Writes decisions where users look: events.k8s.io/v1 Events with kube-scheduler's reasons
+/// (Scheduled, FailedScheduling), the PodScheduled=False/Unschedulable condition that cluster
+/// autoscalers read, and PodGroup status. API failures are logged, never fatal: reporting must not
+/// stop scheduling.
+/// </summary>
+public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle throttle, string controller, string instance, ILogger<KubernetesReporter> log)
+    : ISchedulingReporter
+{
+    private readonly Dictionary<ObjectKey, string> _conditionMessage = [];
+    private readonly Lock _gate = new();
+
+    public async Task ScheduledAsync(Pod pod, string node, CancellationToken cancellationToken)
+    {
+        lock (_gate) _conditionMessage.Remove(pod.Key);
+        await EventAsync("Pod", "v1", pod.Key.Namespace, pod.Key.Name, pod.Uid, "Normal", "Scheduled", "Binding",
+            $"Successfully assigned {pod.Key} to {node}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UnschedulableAsync(ObjectKey group, bool isPodGroup, IReadOnlyList<Pod> pendingPods, string reason, string message, CancellationToken cancellationToken)
+    {
+        if (isPodGroup)
+            await EventAsync("PodGroup", PodGroupResource.GroupVersion, group.Namespace, group.Name, null, "Warning", "FailedScheduling", "Scheduling", message, cancellationToken).ConfigureAwait(false);
+        var n = 0;
+        foreach (var pod in pendingPods.OrderBy(p => p.Key, ObjectKey.Ordinal))
+        {
+            // The condition goes on every pod (autoscalers read it per pod), but only when it changed.
+            bool changed;
+            lock (_gate)
+            {
+                changed = !_conditionMessage.TryGetValue(pod.Key, out var old) || old != message;
+                _conditionMessage[pod.Key] = message;
+            }
+            if (changed) await PodConditionAsync(pod, reason == "Unschedulable" || reason == "WaitingForPods" ? "Unschedulable" : reason, message, cancellationToken).ConfigureAwait(false);
+            if (n++ < throttle.PodEventsPerGroup)
+                await EventAsync("Pod", "v1", pod.Key.Namespace, pod.Key.Name, pod.Uid, "Warning", "FailedScheduling", "Scheduling", message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task GroupStatusAsync(ObjectKey group, GroupStatus status, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var body = new
+        {
+            status = new
+            {
+                phase = status.Phase,
+                scheduled = status.Scheduled,
+                running = status.Running,
+                subGroups = status.SubGroups.Select(s => new { name = s.Name, scheduled = s.Scheduled, pending = s.Pending }),
+                conditions = status.Conditions.Select(c => new
+                {
+                    type = c.Type,
+                    status = c.Status ? "True" : "False",
+                    reason = c.Reason,
+                    message = c.Message,
+                    lastTransitionTime = now,
+                }),
+            },
+        };
+        try
+        {
+            await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(JsonSerializer.Serialize(body), V1Patch.PatchType.MergePatch),
+                PodGroupResource.ApiGroup, PodGroupResource.Version, group.Namespace, "podgroups", group.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            Log.ReportFailed(log, "PodGroup status", group.ToString(), e.Message);
+        }
+    }
+
+    public Task RefusedAsync(RefusedObject refused, CancellationToken cancellationToken) => refused.Kind switch
+    {
+        "Pod" => EventAsync("Pod", "v1", refused.Namespace!, refused.Name, null, "Warning", "FailedScheduling", "Scheduling", refused.Message, cancellationToken),
+        "PodGroup" => EventAsync("PodGroup", PodGroupResource.GroupVersion, refused.Namespace!, refused.Name, null, "Warning", "InvalidPodGroup", "Validating", refused.Message, cancellationToken),
+        // Cluster-scoped objects: events go to the default namespace, as for nodes in kube.
+        _ => EventAsync(refused.Kind, refused.Kind == "Topology" ? PodGroupResource.GroupVersion : "v1", "default", refused.Name, null, "Warning", "Invalid", "Validating", refused.Message, cancellationToken),
+    };
+
+    private async Task PodConditionAsync(Pod pod, string reason, string message, CancellationToken ct)
+    {
+        var body = new
+        {
+            status = new
+            {
+                conditions = new[]
+                {
+                    new { type = "PodScheduled", status = "False", reason, message, lastTransitionTime = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) },
+                },
+            },
+        };
+        try
+        {
+            await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(JsonSerializer.Serialize(body), V1Patch.PatchType.StrategicMergePatch),
+                pod.Key.Name, pod.Key.Namespace, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            Log.ReportFailed(log, "PodScheduled condition", pod.Key.ToString(), e.Message);
+        }
+    }
+
+    private async Task EventAsync(string kind, string apiVersion, string ns, string name, string? uid, string type, string reason, string action, string note, CancellationToken ct)
+    {
+        bool allowed;
+        lock (_gate) allowed = throttle.Allow($"{kind}/{ns}/{name}", reason, note);
+        if (!allowed) return;
+        var ev = new Eventsv1Event
+        {
+            Metadata = new V1ObjectMeta { Name = $"{name}.{Guid.NewGuid():N}"[..Math.Min(name.Length + 17, 253)], NamespaceProperty = ns },
+            EventTime = DateTime.UtcNow,
+            ReportingController = controller,
+            ReportingInstance = instance,
+            Action = action,
+            Reason = reason,
+            Type = type,
+            Note = note.Length > 1024 ? note[..1021] + "..." : note,
+            Regarding = new V1ObjectReference { Kind = kind, ApiVersion = apiVersion, NamespaceProperty = ns, Name = name, Uid = string.IsNullOrEmpty(uid) ? null : uid },
+        };
+        try
+        {
+            await client.EventsV1.CreateNamespacedEventAsync(ev, ns, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            Log.ReportFailed(log, $"{reason} event", $"{kind} {ns}/{name}", e.Message);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Could not write {What} for {Object}: {Error}")]
+        public static partial void ReportFailed(ILogger logger, string what, string @object, string error);
+    }
+}
