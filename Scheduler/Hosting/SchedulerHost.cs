@@ -85,6 +85,7 @@ public sealed partial class SchedulerHost(
                     var result = d.Admitted ? "scheduled" : d.Reason == "Unschedulable" ? "unschedulable" : "error";
                     metrics.Attempts.Add(1, new KeyValuePair<string, object?>("result", result));
                     metrics.AttemptDuration.Record(seconds / pass.Tried, new KeyValuePair<string, object?>("result", result));
+                    if (d.Admitted) metrics.Admissions.Add(1);
                     if (d.Admitted && cluster.FindGroup(d.Group) is { } g && g.CreationTimestamp != default)
                         metrics.GangAdmission.Record((time.GetUtcNow() - g.CreationTimestamp).TotalSeconds);
                 }

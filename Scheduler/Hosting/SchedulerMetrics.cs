@@ -22,7 +22,7 @@ public sealed class SchedulerMetrics : IDisposable
         GangAdmission = _meter.CreateHistogram<double>("quorum_gang_admission_duration_seconds", "s", "Time from a PodGroup's creation to its admission.");
         _meter.CreateObservableGauge("scheduler_pending_pods", () => PendingPods, description: "Number of pending pods this scheduler is responsible for.");
         _meter.CreateObservableGauge("quorum_gang_groups_pending", () => GroupsPending, description: "PodGroups waiting for admission.");
-        _meter.CreateObservableGauge("quorum_gang_groups_admitted", () => GroupsAdmitted, description: "PodGroups whose minimum is placed.");
+        Admissions = _meter.CreateCounter<long>("quorum_gang_admissions", description: "Groups admitted (every level's minimum placed).");
     }
 
     public Counter<long> Attempts { get; }
@@ -31,7 +31,7 @@ public sealed class SchedulerMetrics : IDisposable
     public Histogram<double> GangAdmission { get; }
     public long PendingPods { get; set; }
     public long GroupsPending { get; set; }
-    public long GroupsAdmitted { get; set; }
+    public Counter<long> Admissions { get; }
 
     public void Dispose() => _meter.Dispose();
 }
