@@ -5,14 +5,7 @@ namespace Quorum.Tests.Cli;
 
 public class WhatIfCommandTests
 {
-    private static readonly string Examples = Path.Combine(RepoRoot(), "manifests", "examples");
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Scheduler.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Scheduler.sln not found above the test directory");
-    }
+    private static readonly string Examples = Path.Combine(TestPaths.RepoRoot, "manifests", "examples");
 
     private static (int Code, string Out, string Err) Run(params string[] args)
     {

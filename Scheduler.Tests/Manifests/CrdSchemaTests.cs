@@ -6,14 +6,7 @@ namespace Quorum.Tests.Manifests;
 /// <summary>The CRDs' schemas, read from manifests/crds, accept every shipped object and reject broken ones.</summary>
 public class CrdSchemaTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Scheduler.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Scheduler.sln not found");
-    }
+    private static readonly string Root = TestPaths.RepoRoot;
 
     private static YamlMappingNode Schema(string crdFile)
     {
