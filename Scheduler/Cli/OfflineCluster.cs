@@ -3,81 +3,55 @@ using Quorum.Core.Model;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
 using Quorum.Kubernetes;
+using Quorum.Scheduling;
 
 namespace Quorum.Cli;
 
 /// <summary>
-/// A cluster built from manifests instead of a watch: the same cache, snapshot and gang assembly the
-/// scheduler runs, fed once. Bound pods are treated as running.
+/// A cluster built from manifests instead of a watch: the same <see cref="ClusterState"/> the
+/// scheduler feeds from its watches, fed once. Bound pods are treated as running. Unlike the live
+/// scheduler, which reports a bad object and goes on, offline input must be valid as a whole.
 /// </summary>
 public sealed class OfflineCluster
 {
-    private OfflineCluster(ClusterCache cache, ClusterSnapshot snapshot, List<PodGroupSpec> groups, List<Pod> pods)
+    private OfflineCluster(ClusterState state, ClusterSnapshot snapshot)
     {
-        Cache = cache;
+        State = state;
         Snapshot = snapshot;
-        Groups = groups;
-        Pods = pods;
     }
 
-    public ClusterCache Cache { get; }
+    public ClusterState State { get; }
     public ClusterSnapshot Snapshot { get; }
-    public IReadOnlyList<PodGroupSpec> Groups { get; }
-    public IReadOnlyList<Pod> Pods { get; }
+    public IReadOnlyCollection<Pod> Pods => State.Pods;
 
     /// <summary>Maps every object; all problems are collected and thrown together, each naming object and field.</summary>
     public static OfflineCluster Build(ManifestSet set, TimeProvider? time = null)
     {
+        var state = new ClusterState(new ClusterCache(time));
         var errors = new List<string>();
-        T? Try<T>(Func<T> map) where T : class
+        void Unique(string kind, IEnumerable<(string? Namespace, string? Name)> names)
         {
-            try
-            {
-                return map();
-            }
-            catch (InvalidObjectException e)
-            {
-                errors.Add(e.Message);
-                return null;
-            }
+            foreach (var dup in names.GroupBy(n => n).Where(g => g.Count() > 1))
+                errors.Add($"{kind} {(dup.Key.Namespace is null ? "" : dup.Key.Namespace + "/")}{dup.Key.Name}: metadata.name: duplicate {kind}");
         }
+        Unique("Node", set.Nodes.Select(n => ((string?)null, n.Metadata?.Name)));
+        Unique("Pod", set.Pods.Select(p => ((string?)(p.Metadata?.NamespaceProperty ?? "default"), p.Metadata?.Name)));
+        Unique("PodGroup", set.PodGroups.Select(g => ((string?)(g.Metadata?.NamespaceProperty ?? "default"), g.Metadata?.Name)));
 
-        var cache = new ClusterCache(time);
-        var nodeNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var n in set.Nodes)
-        {
-            if (Try(() => ObjectMapper.ToNode(n)) is not { } node) continue;
-            if (!nodeNames.Add(node.Name)) { errors.Add($"Node {node.Name}: metadata.name: duplicate node"); continue; }
-            cache.AddOrUpdateNode(node);
-        }
-        var topologies = set.Topologies.Select(t => Try(() => ObjectMapper.ToTopology(t))).OfType<TopologySpec>().ToList();
-        if (topologies.Count == 0 && set.Topologies.Count == 0) topologies.Add(TopologySpec.Default);
-        foreach (var t in topologies) cache.SetTopology(t);
-
-        var priorities = set.PriorityClasses.Where(p => p.Metadata?.Name is not null)
-            .ToDictionary(p => p.Metadata.Name, p => p.Value, StringComparer.Ordinal);
-        var groups = set.PodGroups.Select(g => Try(() => ObjectMapper.ToPodGroup(g, n => priorities.TryGetValue(n, out var v) ? v : null)))
-            .OfType<PodGroupSpec>().ToList();
-        var pods = new List<Pod>();
-        var podKeys = new HashSet<ObjectKey>();
-        foreach (var p in set.Pods)
-        {
-            if (Try(() => ObjectMapper.ToPod(p)) is not { } pod) continue;
-            if (!podKeys.Add(pod.Key)) { errors.Add($"Pod {pod.Key}: metadata.name: duplicate pod"); continue; }
-            pods.Add(pod);
-            if (pod.IsBound) cache.AddOrUpdatePod(pod);
-        }
-        var groupKeys = new HashSet<ObjectKey>();
-        foreach (var g in groups)
-            if (!groupKeys.Add(g.Key)) errors.Add($"PodGroup {g.Key}: metadata.name: duplicate PodGroup");
+        foreach (var pc in set.PriorityClasses) state.ApplyPriorityClass(pc, deleted: false);
+        foreach (var n in set.Nodes) state.ApplyNode(n, deleted: false);
+        foreach (var t in set.Topologies) state.ApplyTopology(t, deleted: false);
+        if (set.Topologies.Count == 0) state.Cache.SetTopology(TopologySpec.Default);
+        foreach (var g in set.PodGroups) state.ApplyPodGroup(g, deleted: false);
+        foreach (var p in set.Pods) state.ApplyPod(p, deleted: false);
+        errors.AddRange(state.Refused.Select(r => r.Message));
         if (errors.Count > 0) throw new InvalidObjectException(string.Join(Environment.NewLine, errors));
 
         var snapshot = new ClusterSnapshot();
-        cache.UpdateSnapshot(snapshot);
-        return new OfflineCluster(cache, snapshot, groups, pods);
+        state.Cache.UpdateSnapshot(snapshot);
+        return new OfflineCluster(state, snapshot);
     }
 
     public AssembledGangs Assemble(string schedulerName, string? defaultTopology) =>
-        GangAssembler.Assemble(Groups, Pods, schedulerName,
-            name => Cache.Topologies.TryGetValue(name, out var t) ? t : null, defaultTopology);
+        State.Assemble([schedulerName], defaultTopology ?? "");
 }
