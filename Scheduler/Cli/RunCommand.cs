@@ -7,6 +7,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Quorum.Configuration;
 using Quorum.Hosting;
+using Quorum.Kubernetes;
 
 namespace Quorum.Cli;
 
@@ -63,7 +64,8 @@ public static class RunCommand
             return 2;
         }
 
-        using var app = Build(options, new k8s.Kubernetes(clientConfig), Identity());
+        using var limiter = new ClientRateLimitHandler(options.ClientConnection.Qps, options.ClientConnection.Burst);
+        using var app = Build(options, new k8s.Kubernetes(clientConfig, limiter), Identity());
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }
