@@ -40,6 +40,7 @@ public class SchedulerHostSmokeTests
             Assert.That(api.Binds.Values.Order(), Is.EqualTo(new[] { "n1", "n2" }));
             Assert.That(api.Events.Count(e => e.Contains("\"reason\":\"Scheduled\"", StringComparison.Ordinal)), Is.EqualTo(2));
             Assert.That(api.StatusPatches, Has.Some.Contains("\"phase\":\"Scheduled\""));
+            Assert.That(api.StatusPatches, Has.None.Contains("\"name\":\"\""), "a group without sub-groups lists none");
         }
         finally
         {

@@ -58,7 +58,8 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
                 phase = status.Phase,
                 scheduled = status.Scheduled,
                 running = status.Running,
-                subGroups = status.SubGroups.Select(s => new { name = s.Name, scheduled = s.Scheduled, pending = s.Pending }),
+                // A group without sub-groups is its own only leaf (named ""): no per-sub-group counts to show.
+                subGroups = status.SubGroups.Where(s => s.Name.Length > 0).Select(s => new { name = s.Name, scheduled = s.Scheduled, pending = s.Pending }),
                 conditions = status.Conditions.Select(c => new
                 {
                     type = c.Type,
