@@ -180,14 +180,16 @@ public sealed class SchedulingLoop(
         // Every valid PodGroup, not only those with pods pending: a group that finished binding must
         // still move to Scheduled and Running.
         var trees = assembled.Ready.ToDictionary(r => r.Key, r => r.Tree);
+        // Members grouped once per pass, not searched per group (O(pods + groups), not O(pods × groups)).
+        var membersOf = state.Pods.Where(p => p.Group is not null)
+            .ToLookup(p => new ObjectKey(p.Key.Namespace, p.Group!.PodGroup), p => state.Cache.FindPod(p.Key) ?? p);
         foreach (var spec in state.Groups)
         {
             var tree = trees.GetValueOrDefault(spec.Key)
                 ?? PodGroupValidator.Validate(spec, state.FindTopology, settings.DefaultTopology).Tree;
             if (tree is null) continue;
             var key = spec.Key;
-            var members = state.Pods.Where(p => p.Key.Namespace == key.Namespace && p.Group?.PodGroup == key.Name)
-                .Select(p => state.Cache.FindPod(p.Key) ?? p).ToList();
+            var members = membersOf[key].ToList();
             var status = GroupStatus.Compute(tree, members, _lastDecision.GetValueOrDefault(key), settings.Time.GetUtcNow());
             // Write only what changed: every status write comes back as a watch event.
             var rendered = $"{status.Phase}|{status.Scheduled}|{status.Running}|{string.Join(';', status.SubGroups)}|{string.Join(';', status.Conditions)}";
