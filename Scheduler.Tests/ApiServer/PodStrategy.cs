@@ -249,15 +249,33 @@ internal sealed class PodStrategy : ResourceKind
 
     private static void ValidateResources(JsonObject? resources, string path, List<FieldError> errs)
     {
-        if (resources?["requests"] is not JsonObject requests || resources["limits"] is not JsonObject limits) return;
+        var requests = resources?["requests"] as JsonObject ?? [];
+        var limits = resources?["limits"] as JsonObject ?? [];
         foreach (var (name, value) in requests)
         {
-            if (limits[name] is not { } limit) continue;
             var request = new ResourceQuantity(JsonObjects.ScalarText(value));
+            if (limits[name] is not { } limit)
+            {
+                // ValidateResourceRequirements: extended resources and hugepages cannot be overcommitted.
+                if (!IsOvercommitable(name)) errs.Add(FieldError.Required($"{path}.limits", "Limit must be set for non overcommitable resources"));
+                continue;
+            }
             var max = new ResourceQuantity(JsonObjects.ScalarText(limit));
-            if (request.ToDecimal() > max.ToDecimal())
-                errs.Add(FieldError.Invalid($"{path}.requests", request.ToString(), $"must be less than or equal to {name} limit of {max}"));
+            if (!IsOvercommitable(name) && request.ToDecimal() != max.ToDecimal())
+                errs.Add(FieldError.Invalid($"{path}.requests[{name}]", request.ToString(), $"must be equal to {name} limit of {max}"));
+            else if (request.ToDecimal() > max.ToDecimal())
+                errs.Add(FieldError.Invalid($"{path}.requests[{name}]", request.ToString(), $"must be less than or equal to {name} limit of {max}"));
         }
+    }
+
+    /// <summary>helper.IsOvercommitAllowed: native resources without the hugepages- prefix; extended resources (domain-prefixed, outside kubernetes.io) are not.</summary>
+    private static bool IsOvercommitable(string name)
+    {
+        if (name.StartsWith("hugepages-", StringComparison.Ordinal)) return false;
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0) return true;
+        var domain = name[..slash];
+        return domain == "kubernetes.io" || domain.EndsWith(".kubernetes.io", StringComparison.Ordinal) || name.StartsWith("requests.", StringComparison.Ordinal);
     }
 
     /// <summary>ValidatePodUpdate: a pod's spec is immutable except images, deadlines, added tolerations and cleared gates.</summary>

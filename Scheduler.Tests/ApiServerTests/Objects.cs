@@ -22,7 +22,7 @@ internal static class Objects
         {
             SchedulerName = scheduler,
             NodeName = node,
-            Containers = [new V1Container { Name = "c", Image = "registry.example/trainer:1.0", Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new("8") } } }],
+            Containers = [new V1Container { Name = "c", Image = "registry.example/trainer:1.0", Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new("8") } } }],
         },
     };
 

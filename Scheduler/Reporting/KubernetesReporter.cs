@@ -42,7 +42,9 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
                 changed = !_conditionMessage.TryGetValue(pod.Key, out var old) || old != message;
                 _conditionMessage[pod.Key] = message;
             }
-            if (changed) await PodConditionAsync(pod, reason == "Unschedulable" || reason == "WaitingForPods" ? "Unschedulable" : reason, message, cancellationToken).ConfigureAwait(false);
+            // The decision's own reason: only "Unschedulable" (no node fits) makes a cluster autoscaler
+            // add nodes, so a gang still waiting for its pods must not claim it.
+            if (changed) await PodConditionAsync(pod, reason, message, cancellationToken).ConfigureAwait(false);
             if (n++ < throttle.PodEventsPerGroup)
                 await EventAsync("Pod", "v1", pod.Key.Namespace, pod.Key.Name, pod.Uid, "Warning", "FailedScheduling", "Scheduling", message, cancellationToken).ConfigureAwait(false);
         }

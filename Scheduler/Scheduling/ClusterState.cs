@@ -39,10 +39,14 @@ public sealed class ClusterState(ClusterCache cache)
     /// <summary>Bumped by every change that could let a waiting group fit (capacity freed or added).</summary>
     public long CapacityEpoch { get; private set; }
 
+    /// <summary>Bumped by every applied event: what was derived from an unchanged state need not be derived again.</summary>
+    public long Version { get; private set; }
+
     public TopologySpec? FindTopology(string name) => cache.Topologies.GetValueOrDefault(name);
 
     public void ApplyNode(V1Node node, bool deleted)
     {
+        Version++;
         var name = node.Metadata?.Name ?? "";
         if (deleted)
         {
@@ -66,6 +70,7 @@ public sealed class ClusterState(ClusterCache cache)
 
     public void ApplyPod(V1Pod pod, bool deleted)
     {
+        Version++;
         var ns = pod.Metadata?.NamespaceProperty ?? "default";
         var name = pod.Metadata?.Name ?? "";
         var key = new ObjectKey(ns, name);
@@ -99,6 +104,7 @@ public sealed class ClusterState(ClusterCache cache)
 
     public void ApplyPodGroup(PodGroupResource group, bool deleted)
     {
+        Version++;
         var ns = group.Metadata?.NamespaceProperty ?? "default";
         var name = group.Metadata?.Name ?? "";
         var key = new ObjectKey(ns, name);
@@ -121,6 +127,7 @@ public sealed class ClusterState(ClusterCache cache)
 
     public void ApplyTopology(TopologyResource topology, bool deleted)
     {
+        Version++;
         var name = topology.Metadata?.Name ?? "";
         _refused.Remove(("Topology", null, name));
         if (deleted)
@@ -141,6 +148,7 @@ public sealed class ClusterState(ClusterCache cache)
 
     public void ApplyPriorityClass(V1PriorityClass priorityClass, bool deleted)
     {
+        Version++;
         var name = priorityClass.Metadata?.Name ?? "";
         if (deleted) _priorities.Remove(name);
         else _priorities[name] = priorityClass.Value ?? 0;

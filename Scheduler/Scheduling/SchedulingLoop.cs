@@ -29,6 +29,10 @@ public sealed class SchedulingLoop(
     private readonly Dictionary<ObjectKey, string> _lastStatus = [];
     private readonly HashSet<(string, string?, string)> _reportedRefusals = [];
     private long _capacityEpoch = -1;
+    private AssembledGangs? _assembled;
+    private long _assembledVersion = -1;
+    private long _reportedVersion = -1;
+    private DateTimeOffset _nextTimeout = DateTimeOffset.MaxValue;
 
     public ClusterSnapshot Snapshot => _snapshot;
 
@@ -42,13 +46,26 @@ public sealed class SchedulingLoop(
             queue.OnCapacityFreed();
         }
 
-        var assembled = state.Assemble(settings.SchedulerNames, settings.DefaultTopology);
-        SyncQueue(assembled);
-        await ReportRefusalsAsync(assembled, cancellationToken).ConfigureAwait(false);
+        // Gangs are assembled again only when an event changed the state: a pass runs on every tick.
+        if (_assembled is null || _assembledVersion != state.Version)
+        {
+            _assembled = state.Assemble(settings.SchedulerNames, settings.DefaultTopology);
+            _assembledVersion = state.Version;
+            SyncQueue(_assembled);
+            await ReportRefusalsAsync(_assembled, cancellationToken).ConfigureAwait(false);
+        }
+        var assembled = _assembled;
 
         state.Cache.UpdateSnapshot(_snapshot);
         var ready = queue.Ready();
-        if (ready.Count == 0) return new LoopPass(0, 0, 0, 0, []);
+        if (ready.Count == 0)
+        {
+            // Nothing to try, but status still follows the cluster (members bound by the last pass,
+            // pods the kubelet reports running) and the clock (scheduleTimeoutSeconds passing).
+            if (_reportedVersion != state.Version || settings.Time.GetUtcNow() >= _nextTimeout)
+                await ReportGroupStatusAsync(assembled, cancellationToken).ConfigureAwait(false);
+            return new LoopPass(0, 0, 0, 0, []);
+        }
         var result = cycle.Run(_snapshot, ready);
         queue.Reserving = result.Reservation?.Group;
 
@@ -179,6 +196,9 @@ public sealed class SchedulingLoop(
     {
         // Every valid PodGroup, not only those with pods pending: a group that finished binding must
         // still move to Scheduled and Running.
+        _reportedVersion = state.Version;
+        var now = settings.Time.GetUtcNow();
+        _nextTimeout = DateTimeOffset.MaxValue;
         var trees = assembled.Ready.ToDictionary(r => r.Key, r => r.Tree);
         // Members grouped once per pass, not searched per group (O(pods + groups), not O(pods × groups)).
         var membersOf = state.Pods.Where(p => p.Group is not null)
@@ -190,7 +210,10 @@ public sealed class SchedulingLoop(
             if (tree is null) continue;
             var key = spec.Key;
             var members = membersOf[key].ToList();
-            var status = GroupStatus.Compute(tree, members, _lastDecision.GetValueOrDefault(key), settings.Time.GetUtcNow());
+            var status = GroupStatus.Compute(tree, members, _lastDecision.GetValueOrDefault(key), now);
+            if (status.Phase == GroupPhase.Pending && spec.ScheduleTimeoutSeconds is { } timeout
+                && spec.CreationTimestamp + TimeSpan.FromSeconds(timeout) is var due && due >= now && due < _nextTimeout)
+                _nextTimeout = due;
             // Write only what changed: every status write comes back as a watch event.
             var rendered = $"{status.Phase}|{status.Scheduled}|{status.Running}|{string.Join(';', status.SubGroups)}|{string.Join(';', status.Conditions)}";
             if (_lastStatus.TryGetValue(key, out var previous) && previous == rendered) continue;

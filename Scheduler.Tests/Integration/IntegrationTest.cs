@@ -1,0 +1,56 @@
+namespace Quorum.Tests.Integration;
+
+/// <summary>
+/// Base of the integration suite. Every fixture runs twice: on the in-process API stand-in, always,
+/// and on a real cluster when <c>QUORUM_TEST_KUBECONFIG</c> is set (ignored otherwise). Each test gets
+/// a fresh namespace, nodes, and the scheduler instances it starts, all removed afterwards.
+/// </summary>
+[TestFixture("stand-in")]
+[TestFixture("real-cluster")]
+[NonParallelizable]
+public abstract class IntegrationTest(string cluster)
+{
+    private readonly List<SchedulerInstance> _instances = [];
+
+    protected TestCluster Cluster { get; private set; } = null!;
+
+    [SetUp]
+    public async Task StartCluster()
+    {
+        var real = cluster == "real-cluster";
+        if (real && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(TestCluster.KubeconfigVariable)))
+            Assert.Ignore($"set {TestCluster.KubeconfigVariable} to a kubeconfig to run the integration suite against a real cluster");
+        Cluster = await TestCluster.StartAsync(real);
+    }
+
+    [TearDown]
+    public async Task StopCluster()
+    {
+        foreach (var i in _instances) await i.DisposeAsync();
+        _instances.Clear();
+        if (Cluster is not null) await Cluster.DisposeAsync();
+        Cluster = null!;
+    }
+
+    protected async Task<SchedulerInstance> StartSchedulerAsync(string identity = "quorum-a", bool leaderElect = false, Action<Quorum.Configuration.SchedulerOptions>? configure = null)
+    {
+        var instance = await SchedulerInstance.StartAsync(Cluster, identity, leaderElect, configure);
+        _instances.Add(instance);
+        return instance;
+    }
+
+    /// <summary>Waits until every named pod is bound; returns their nodes.</summary>
+    protected async Task<IReadOnlyDictionary<string, string>> BoundAsync(params string[] pods)
+    {
+        IReadOnlyDictionary<string, string?> placements = new Dictionary<string, string?>();
+        await TestCluster.WaitUntilAsync(async () =>
+        {
+            placements = await Cluster.PlacementsAsync();
+            return pods.All(p => placements.GetValueOrDefault(p) is not null);
+        }, $"{string.Join(", ", pods)} are bound");
+        return pods.ToDictionary(p => p, p => placements[p]!);
+    }
+
+    /// <summary>Gives the scheduler time to act (several passes) before asserting it did not.</summary>
+    protected static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(1.5));
+}
