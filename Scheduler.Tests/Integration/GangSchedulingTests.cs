@@ -54,6 +54,7 @@ public sealed class GangSchedulingTests(string cluster) : IntegrationTest(cluste
         {
             var status = (await Cluster.GetPodGroupAsync("train")).Status!;
             Assert.That(status.Scheduled, Is.EqualTo(3));
+            Assert.That(status.SubGroups ?? [], Is.Empty, "a group without sub-groups lists none");
             Assert.That(status.Conditions!.Single(c => c.Type == "PodGroupScheduled").Status, Is.EqualTo("True"));
             Assert.That(PodScheduled(await Cluster.GetPodAsync("train-1"))!.Status, Is.EqualTo("True"), "the binding set PodScheduled=True");
             Assert.That((await Cluster.EventsAboutAsync("train-1", "Pod")).Select(e => e.Reason), Has.Member("Scheduled"));

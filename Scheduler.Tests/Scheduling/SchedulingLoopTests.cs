@@ -183,7 +183,7 @@ public class SchedulingLoopTests
         {
             Assert.That(h.Binder.Bound.Keys.Select(k => k.Name), Is.EqualTo(new[] { "fine" }));
             Assert.That(h.Reporter.Lines, Has.Some.Contains("Refused PodGroup bad: spec.subGroups[0].parent: unknown sub-group \"ghost\""));
-            Assert.That(h.Reporter.Lines, Has.Some.Contains("Refused Pod orphan: PodGroup missing does not exist in namespace ml"));
+            Assert.That(h.Reporter.Lines, Has.Some.Contains("InvalidPodGroup ml/orphan: PodGroup missing does not exist in namespace ml"));
             Assert.That(h.Reporter.Statuses[new ObjectKey("ml", "bad")].Phase, Is.EqualTo(GroupPhase.Failed));
         });
         // Reported once, not every pass.

@@ -139,8 +139,10 @@ public sealed partial class SchedulerHost(
         }
         finally
         {
-            if (state.Leader) await ReleaseAsync(leaseLock).ConfigureAwait(false);
+            // Not "if leader": the elector reports leadership lost when it is cancelled, before this
+            // runs. ReleaseAsync gives the lease up only if the record still names this instance.
             state.Leader = false;
+            await ReleaseAsync(leaseLock).ConfigureAwait(false);
         }
     }
 

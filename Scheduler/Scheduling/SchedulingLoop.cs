@@ -164,6 +164,11 @@ public sealed class SchedulingLoop(
             + string.Join(',', r.Members.Select(m => $"{m.Key}@{m.NodeName}:{m.SchedulingGated}"));
     }
 
+    /// <summary>PodScheduled condition reason for pods of an invalid group, or naming a missing group or sub-group.</summary>
+    public const string InvalidPodGroupReason = "InvalidPodGroup";
+
+    private List<Pod> Found(IEnumerable<ObjectKey> pods) => [.. pods.Select(state.FindPod).OfType<Pod>()];
+
     private static List<Pod> Pending(GangRequest request) => [.. request.Members.Where(m => !m.IsBound)];
 
     private async Task ReportRefusalsAsync(AssembledGangs assembled, CancellationToken ct)
@@ -180,13 +185,17 @@ public sealed class SchedulingLoop(
             current.Add(key);
             if (!_reportedRefusals.Add(key)) continue;
             await reporter.RefusedAsync(new RefusedObject("PodGroup", g.Group.Namespace, g.Group.Name, g.Message), ct).ConfigureAwait(false);
-            if (g.Reason == "Invalid") await reporter.GroupStatusAsync(g.Group, GroupStatus.Invalid(g.Message), ct).ConfigureAwait(false);
+            if (g.Reason != "Invalid") continue;
+            await reporter.GroupStatusAsync(g.Group, GroupStatus.Invalid(g.Message), ct).ConfigureAwait(false);
+            // Users look at their pods first: each says why it waits (never "Unschedulable": more
+            // nodes would not help, so no autoscaler should act on it).
+            await reporter.UnschedulableAsync(g.Group, false, Found(g.Pods), InvalidPodGroupReason, g.Message, ct).ConfigureAwait(false);
         }
         foreach (var p in assembled.RefusedPods)
         {
             var key = ("Pod", (string?)p.Pod.Namespace, p.Pod.Name);
             current.Add(key);
-            if (_reportedRefusals.Add(key)) await reporter.RefusedAsync(new RefusedObject("Pod", p.Pod.Namespace, p.Pod.Name, p.Reason), ct).ConfigureAwait(false);
+            if (_reportedRefusals.Add(key)) await reporter.UnschedulableAsync(p.Pod, false, Found([p.Pod]), InvalidPodGroupReason, p.Reason, ct).ConfigureAwait(false);
         }
         // Fixed objects may be refused again later, and must then be reported again.
         _reportedRefusals.IntersectWith(current);
