@@ -32,6 +32,7 @@ public sealed class FaultyTransport : DelegatingHandler
     private readonly List<BindFault> _bindFaults = [];
     private readonly List<BindRecord> _binds = [];
     private CancellationTokenSource _severed = new();
+    private CancellationTokenSource _ended = new();
     private bool _partitioned;
     private bool _readsBlocked;
     private bool _expireResumptions;
@@ -54,6 +55,19 @@ public sealed class FaultyTransport : DelegatingHandler
         {
             old = _severed;
             _severed = new CancellationTokenSource();
+        }
+        old.Cancel();
+        old.Dispose();
+    }
+
+    /// <summary>Ends every open watch cleanly, as the API server does when a watch's timeoutSeconds runs out.</summary>
+    public void EndWatches()
+    {
+        CancellationTokenSource old;
+        lock (_gate)
+        {
+            old = _ended;
+            _ended = new CancellationTokenSource();
         }
         old.Cancel();
         old.Dispose();
@@ -103,12 +117,13 @@ public sealed class FaultyTransport : DelegatingHandler
         var uri = request.RequestUri!;
         var query = HttpUtility.ParseQueryString(uri.Query);
         var isWatch = query["watch"] is "true" or "1";
-        CancellationToken severed;
+        CancellationToken severed, ended;
         lock (_gate)
         {
             if (_partitioned || (_readsBlocked && request.Method == HttpMethod.Get))
                 throw new HttpRequestException($"connection refused (injected) to {uri.Authority}", null, null);
             severed = _severed.Token;
+            ended = _ended.Token;
             if (isWatch && _expireResumptions && query["resourceVersion"] is { Length: > 0 } rv && rv != "0" && _expiredPaths.Add(uri.AbsolutePath))
             {
                 query["resourceVersion"] = "1";
@@ -122,7 +137,7 @@ public sealed class FaultyTransport : DelegatingHandler
         if (!isWatch) return response;
         Interlocked.Increment(ref _watchesOpened);
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var content = new StreamContent(new SeverableStream(body, severed));
+        var content = new StreamContent(new SeverableStream(body, severed, ended));
         foreach (var h in response.Content.Headers) content.Headers.TryAddWithoutValidation(h.Key, h.Value);
         response.Content = content;
         return response;
@@ -185,12 +200,16 @@ public sealed class FaultyTransport : DelegatingHandler
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _severed.Dispose();
+        if (disposing)
+        {
+            _severed.Dispose();
+            _ended.Dispose();
+        }
         base.Dispose(disposing);
     }
 
-    /// <summary>A response body whose connection the test can reset: reads then fail as a reset socket's do.</summary>
-    private sealed class SeverableStream(Stream inner, CancellationToken severed) : Stream
+    /// <summary>A response body the test can reset (reads fail as a reset socket's do) or end (reads find the end).</summary>
+    private sealed class SeverableStream(Stream inner, CancellationToken severed, CancellationToken ended) : Stream
     {
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -200,14 +219,19 @@ public sealed class FaultyTransport : DelegatingHandler
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, severed);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, severed, ended);
             try
             {
+                if (ended.IsCancellationRequested) return 0;
                 return await inner.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (severed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new IOException("Connection reset by peer (injected)");
+            }
+            catch (OperationCanceledException) when (ended.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return 0;
             }
         }
 

@@ -70,7 +70,7 @@ public sealed class WatchFaultTests(string cluster) : IntegrationTest(cluster)
     }
 
     [Test]
-    public async Task A_reset_in_the_middle_of_a_gang_binds_it_once_and_whole()
+    public async Task Watches_reset_or_ended_in_the_middle_of_a_gang_bind_it_once_and_whole()
     {
         for (var i = 0; i < 4; i++) await Cluster.NodeAsync($"n{i}");
         var scheduler = await StartSchedulerAsync();
@@ -78,9 +78,11 @@ public sealed class WatchFaultTests(string cluster) : IntegrationTest(cluster)
         for (var i = 0; i < 4; i++) await Cluster.PodAsync($"gang-{i}", group: "gang");
         // Reset the watches while the gang's pods arrive and bind: the binds' own events come back
         // through resumed watches.
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 6; i++)
         {
-            scheduler.Transport.DropWatches();
+            // Resets and clean ends (a watch's timeoutSeconds running out) alternate.
+            if (i % 2 == 0) scheduler.Transport.DropWatches();
+            else scheduler.Transport.EndWatches();
             await Task.Delay(100);
         }
         var nodes = await BoundAsync("gang-0", "gang-1", "gang-2", "gang-3");

@@ -84,7 +84,13 @@ public static class RunCommand
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
         builder.Services.AddOpenTelemetry()
             .WithMetrics(m => m.AddMeter(SchedulerMetrics.MeterName).AddPrometheusExporter())
-            .WithTracing(t => t.AddSource(SchedulerMetrics.Tracing.Name));
+            .WithTracing(t =>
+            {
+                t.AddSource(SchedulerMetrics.Tracing.Name);
+                // Configured by the standard OTEL_EXPORTER_OTLP_* variables; without an endpoint there
+                // is no collector to send to (the exporter would retry localhost:4317 forever).
+                if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))) t.AddOtlpExporter();
+            });
 
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));

@@ -58,6 +58,7 @@ public sealed partial class SchedulerHost(
         if (!options.LeaderElection.LeaderElect) state.Leader = true;
 
         var synced = new HashSet<string>(StringComparer.Ordinal);
+        var countedVersion = -1L;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -77,12 +78,24 @@ public sealed partial class SchedulerHost(
                 var started = Stopwatch.GetTimestamp();
                 using var activity = SchedulerMetrics.Tracing.StartActivity("SchedulingPass");
                 var pass = await loop.RunOnceAsync(stop.Token).ConfigureAwait(false);
-                if (pass.Tried == 0) continue;
+                if (cluster.Version != countedVersion || pass.Tried > 0)
+                {
+                    countedVersion = cluster.Version;
+                    metrics.PendingPods = cluster.Pods.Count(p => !p.IsBound && options.SchedulerNames.Contains(p.SchedulerName));
+                    metrics.GroupsPending = queue.Count;
+                }
+                if (pass.Tried == 0)
+                {
+                    // An idle tick is not worth a span: without this, one would be exported every 200 ms.
+                    if (activity is not null) activity.IsAllDataRequested = false;
+                    continue;
+                }
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 metrics.E2eDuration.Record(seconds);
                 foreach (var d in pass.Decisions)
                 {
-                    var result = d.Admitted ? "scheduled" : d.Reason == "Unschedulable" ? "unschedulable" : "error";
+                    // kube-scheduler's results: a refusal of any kind is "unschedulable", not an error.
+                    var result = d.Admitted ? "scheduled" : "unschedulable";
                     metrics.Attempts.Add(1, new KeyValuePair<string, object?>("result", result));
                     metrics.AttemptDuration.Record(seconds / pass.Tried, new KeyValuePair<string, object?>("result", result));
                     if (d.Admitted) metrics.Admissions.Add(1);
@@ -90,9 +103,10 @@ public sealed partial class SchedulerHost(
                         metrics.GangAdmission.Record((time.GetUtcNow() - g.CreationTimestamp).TotalSeconds);
                 }
                 activity?.SetTag("quorum.groups_tried", pass.Tried);
+                activity?.SetTag("quorum.groups_admitted", pass.Admitted);
                 activity?.SetTag("quorum.pods_bound", pass.PodsBound);
-                metrics.PendingPods = cluster.Pods.Count(p => !p.IsBound && options.SchedulerNames.Contains(p.SchedulerName));
-                metrics.GroupsPending = queue.Count;
+                activity?.SetTag("quorum.bind_failures", pass.BindFailures);
+                if (pass.BindFailures > 0) activity?.SetStatus(ActivityStatusCode.Error, $"{pass.BindFailures} binds failed");
                 Log.Pass(_log, pass.Tried, pass.Admitted, pass.PodsBound, pass.BindFailures, seconds * 1000);
             }
         }
