@@ -16,8 +16,8 @@ public sealed class FilterChain
     public static FilterChain Default { get; } = new(
     [
         new NodeUnschedulableFilter(),
-        new NodeAffinityFilter(),
         new TaintTolerationFilter(),
+        new NodeAffinityFilter(),
         new NodeResourcesFitFilter(),
     ]);
 
@@ -46,21 +46,18 @@ public sealed class FilterChain
     }
 
     /// <summary>
-    /// Why <paramref name="pod"/> fits no node of the snapshot, as kube-scheduler would say it. Nodes
-    /// with fewer free GPUs than the pod requests are counted from the flat tree's histogram as
-    /// "Insufficient nvidia.com/gpu" without visiting them; only the rest run the filters. That
-    /// differs from kube-scheduler only for a node that lacks GPUs and also fails an earlier filter
-    /// (taint, selector, cordon), which kube-scheduler reports under the earlier one.
+    /// Why <paramref name="pod"/> fits no node of the snapshot, as kube-scheduler says it: every node
+    /// runs the filters in order and counts under the first it fails. (Counting GPU-short nodes from
+    /// the topology aggregates without visiting them was faster, but named "Insufficient
+    /// nvidia.com/gpu" for nodes kube-scheduler reports as tainted or not matching the selector —
+    /// a misleading message on exactly the nodes a user is trying to understand.)
     /// </summary>
     public Diagnosis Diagnose(Pod pod, ClusterSnapshot snapshot, bool[]? reserved = null)
     {
         var d = new Diagnosis();
-        var gpus = pod.Requests.Gpu;
-        var flat = snapshot.FlatTree;
         foreach (var node in snapshot.Nodes)
         {
             if (reserved is not null && reserved[node.Slot]) d.AddNode(Diagnosis.ReservedReason);
-            else if (gpus > 0 && flat.NodeFreeGpu(node.Slot) < gpus) d.AddNodes(NodeResourcesFitFilter.Reason(ResourceNames.NvidiaGpu), 1);
             else Explain(pod, node, d);
         }
         return d;
