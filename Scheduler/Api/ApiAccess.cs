@@ -31,7 +31,12 @@ public sealed partial class ApiAccess
         _log = log;
         _mode = options.GrpcAuthentication.Mode;
         if (_mode == GrpcAuthenticationOptions.Kubernetes)
+        {
             _reviews = new KubernetesAccessReview(client, time, Configuration.GoDuration.Parse(options.GrpcAuthentication.CacheTtl));
+            if (options.GrpcAuthentication.TlsCertFile.Length == 0 && System.Net.IPEndPoint.TryParse(options.GrpcBindAddress, out var ep)
+                && !System.Net.IPAddress.IsLoopback(ep.Address))
+                Log.TokensInClearText(_log, options.GrpcBindAddress);
+        }
         if (_mode == GrpcAuthenticationOptions.Mtls)
         {
             _clientCAs = [];
@@ -132,5 +137,8 @@ public sealed partial class ApiAccess
 
         [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "{Review} failed: {Error}")]
         public static partial void ReviewFailed(ILogger logger, string review, string error);
+
+        [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "gRPC API on {Address} takes bearer tokens without TLS: set grpcAuthentication.tlsCertFile and tlsKeyFile")]
+        public static partial void TokensInClearText(ILogger logger, string address);
     }
 }

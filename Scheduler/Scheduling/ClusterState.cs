@@ -119,7 +119,7 @@ public sealed class ClusterState(ClusterCache cache)
         }
         try
         {
-            _groups[key] = ObjectMapper.ToPodGroup(group, pc => _priorities.TryGetValue(pc, out var v) ? v : null);
+            _groups[key] = ObjectMapper.ToPodGroup(group, FindPriority);
         }
         catch (InvalidObjectException e)
         {
