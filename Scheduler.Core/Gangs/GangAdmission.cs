@@ -64,7 +64,8 @@ public sealed class GangAdmission(FilterChain filters, PlacementOptions options)
         return placer is null ? d : PlaceExtras(request, placer);
     }
 
-    internal TopologyTree TreeFor(ClusterSnapshot snapshot, GangTree gang) =>
+    /// <summary>The tree a gang is placed on: its topology, else the default one, else the flat node list.</summary>
+    public TopologyTree TreeFor(ClusterSnapshot snapshot, GangTree gang) =>
         snapshot.Tree(gang.Topology ?? options.DefaultTopology) ?? snapshot.FlatTree;
 
     private static GangDecision Admitted(GangRequest request, GangPlacer placer) =>

@@ -48,6 +48,15 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
 
     public int AttemptsOf(ObjectKey group) => _entries.TryGetValue(group, out var e) ? e.Attempts : 0;
 
+    /// <summary>The request the group was last queued with, or null when it is not queued.</summary>
+    public GangRequest? Find(ObjectKey group) => _entries.TryGetValue(group, out var e) ? e.Request : null;
+
+    /// <summary>1-based rank of the group in <see cref="QueueOrder"/> among every queued group, whatever its lane; 0 when not queued. O(queued).</summary>
+    public int PositionOf(ObjectKey group) => _entries.TryGetValue(group, out var e) ? CountAhead(e.Request) + 1 : 0;
+
+    /// <summary>How many queued groups rank ahead of <paramref name="request"/>, which need not be queued itself. O(queued).</summary>
+    public int CountAhead(GangRequest request) => _entries.Values.Count(e => e.Request.Key != request.Key && QueueOrder.Instance.Compare(e.Request, request) < 0);
+
     /// <summary>When the group was first refused, for "pending for" figures; null if never.</summary>
     public DateTimeOffset? FirstRefused(ObjectKey group) =>
         _entries.TryGetValue(group, out var e) && e.FirstRefused != DateTimeOffset.MaxValue ? e.FirstRefused : null;

@@ -36,6 +36,7 @@ internal sealed partial class ApiHandlers(ObjectStore store, ResourceKinds kinds
             if (faults.ForRequest(record) is { } fault) throw fault;
             if (target is null)
             {
+                if (await TryReviewAsync(ctx, path, api).ConfigureAwait(false)) return;
                 if (request.Method == "GET" && Discovery(path) is { } doc) await WriteJson(ctx, 200, doc, api).ConfigureAwait(false);
                 else throw StatusResponses.PathNotFound();
                 return;

@@ -32,4 +32,10 @@ public sealed class KubeApiStandInOptions
     public bool Bootstrap { get; set; } = true;
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Bearer tokens TokenReview accepts, and whom each stands for; any other token is not authenticated.</summary>
+    public Dictionary<string, ReviewUser> Tokens { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Decides SubjectAccessReviews (resource attributes); null denies everything, as RBAC with no binding.</summary>
+    public Func<SubjectAccess, bool>? Authorize { get; set; }
 }

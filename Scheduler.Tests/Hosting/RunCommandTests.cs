@@ -14,7 +14,7 @@ public class RunCommandTests
     [Test]
     public async Task Healthz_is_ok_and_readyz_says_not_synced_while_the_API_server_is_unreachable()
     {
-        var options = new SchedulerOptions { HealthzBindAddress = "127.0.0.1:0" };
+        var options = new SchedulerOptions { HealthzBindAddress = "127.0.0.1:0", GrpcBindAddress = "127.0.0.1:0" };
         options.LeaderElection.LeaderElect = false;
         // A port nothing listens on: watches fail and retry; the process must stay healthy.
         var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:9" });

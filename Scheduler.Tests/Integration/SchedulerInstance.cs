@@ -40,6 +40,7 @@ public sealed class SchedulerInstance : IAsyncDisposable
             SchedulerNames = [cluster.SchedulerName],
             DefaultTopology = cluster.TopologyName,
             HealthzBindAddress = "127.0.0.1:0",
+            GrpcBindAddress = "127.0.0.1:0",
             PodInitialBackoffSeconds = 1,
             PodMaxBackoffSeconds = 1,
         };

@@ -1,10 +1,13 @@
+using System.Net;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Quorum.Api;
 using Quorum.Configuration;
 using Quorum.Hosting;
 using Quorum.Kubernetes;
@@ -70,15 +73,25 @@ public static class RunCommand
         return 0;
     }
 
-    /// <summary>The scheduler as a web host: the scheduling service plus /healthz, /readyz and /metrics.</summary>
+    /// <summary>
+    /// The scheduler as a web host: the scheduling service, /healthz, /readyz and /metrics on
+    /// healthzBindAddress, and the gRPC API (with reflection and gRPC health) on grpcBindAddress.
+    /// </summary>
     public static WebApplication Build(SchedulerOptions options, IKubernetes client, string identity)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{options.HealthzBindAddress}");
+        var grpcEndpoint = new GrpcEndpoint();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPEndPoint.Parse(options.HealthzBindAddress));
+            grpcEndpoint.Listen(k, options);
+        });
+        builder.Services.AddSingleton(grpcEndpoint);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new SchedulerState { Identity = identity });
+        var state = new SchedulerState { Identity = identity };
+        builder.Services.AddSingleton(state);
         builder.Services.AddSingleton<SchedulerMetrics>();
         builder.Services.AddHostedService<SchedulerHost>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
@@ -92,12 +105,29 @@ public static class RunCommand
                 if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))) t.AddOtlpExporter();
             });
 
+        builder.Services.AddSingleton<ApiAccess>();
+        builder.Services.AddSingleton<ApiAccessInterceptor>();
+        builder.Services.AddSingleton<RateLimitInterceptor>();
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = options.GrpcMaxRequestBytes;
+            // Rate first: a flood must not reach the API server's token reviews.
+            o.Interceptors.Add<RateLimitInterceptor>();
+            o.Interceptors.Add<ApiAccessInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)
+            .AddCheck("caches-synced", () => state.Synced ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("caches not synced"));
+
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (SchedulerState s) => s.Synced
             ? Results.Text($"ok ({(s.Leader ? "leader" : "standby")} {s.Identity})")
             : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGrpcService<SchedulerService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
         return app;
     }
 

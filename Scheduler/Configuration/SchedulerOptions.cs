@@ -39,6 +39,44 @@ public sealed class SchedulerOptions
 
     /// <summary>The gRPC API; loopback unless authentication is configured.</summary>
     public string GrpcBindAddress { get; set; } = "127.0.0.1:10260";
+
+    /// <summary>Who may call the gRPC API; anything but loopback needs a mode other than none.</summary>
+    public GrpcAuthenticationOptions GrpcAuthentication { get; set; } = new();
+
+    /// <summary>Largest gRPC request message accepted; larger ones get ResourceExhausted.</summary>
+    public int GrpcMaxRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Token bucket per caller address in front of every gRPC call.</summary>
+    public GrpcRateLimitOptions GrpcRateLimit { get; set; } = new();
+}
+
+/// <summary>Authentication of gRPC callers (README "gRPC API").</summary>
+public sealed class GrpcAuthenticationOptions
+{
+    public const string None = "none";
+    public const string Kubernetes = "kubernetes";
+    public const string Mtls = "mtls";
+
+    /// <summary>none (loopback only), kubernetes (bearer token: TokenReview, then SubjectAccessReview) or mtls (client certificate signed by clientCAFile).</summary>
+    public string Mode { get; set; } = None;
+
+    /// <summary>Serving certificate and key (PEM). Required for mtls; with kubernetes, tokens travel in clear text without them.</summary>
+    public string TlsCertFile { get; set; } = "";
+
+    public string TlsKeyFile { get; set; } = "";
+
+    /// <summary>CA bundle (PEM) client certificates must chain to (mtls).</summary>
+    public string ClientCAFile { get; set; } = "";
+
+    /// <summary>How long a TokenReview or SubjectAccessReview answer is reused (as kube's delegated authn/authz caches).</summary>
+    public string CacheTtl { get; set; } = "10s";
+}
+
+/// <summary>Requests per second and burst per caller address.</summary>
+public sealed class GrpcRateLimitOptions
+{
+    public int Qps { get; set; } = 10;
+    public int Burst { get; set; } = 20;
 }
 
 /// <summary>KubeSchedulerConfiguration.clientConnection.</summary>

@@ -76,6 +76,26 @@ public static class SchedulerOptionsLoader
         if (string.IsNullOrWhiteSpace(le.ResourceName)) Error("leaderElection.resourceName", le.ResourceName, "must not be empty");
         Address("healthzBindAddress", o.HealthzBindAddress);
         Address("grpcBindAddress", o.GrpcBindAddress);
+        var auth = o.GrpcAuthentication;
+        void File(string field, string path, bool required)
+        {
+            if (path.Length == 0) { if (required) Error(field, path, $"must be set for mode {auth.Mode}"); }
+            else if (!System.IO.File.Exists(path)) Error(field, path, "does not exist");
+        }
+        if (auth.Mode is not (GrpcAuthenticationOptions.None or GrpcAuthenticationOptions.Kubernetes or GrpcAuthenticationOptions.Mtls))
+            Error("grpcAuthentication.mode", auth.Mode, "is not one of none, kubernetes, mtls");
+        else if (auth.Mode == GrpcAuthenticationOptions.None && IPEndPoint.TryParse(o.GrpcBindAddress, out var grpc) && !IPAddress.IsLoopback(grpc.Address))
+            Error("grpcBindAddress", o.GrpcBindAddress, "is not a loopback address: set grpcAuthentication.mode to kubernetes or mtls to expose the gRPC API");
+        var mtls = auth.Mode == GrpcAuthenticationOptions.Mtls;
+        File("grpcAuthentication.tlsCertFile", auth.TlsCertFile, mtls);
+        File("grpcAuthentication.tlsKeyFile", auth.TlsKeyFile, mtls);
+        File("grpcAuthentication.clientCAFile", auth.ClientCAFile, mtls);
+        if ((auth.TlsCertFile.Length == 0) != (auth.TlsKeyFile.Length == 0))
+            Error("grpcAuthentication.tlsKeyFile", auth.TlsKeyFile, "must be set together with tlsCertFile");
+        Duration("grpcAuthentication.cacheTtl", auth.CacheTtl, TimeSpan.Zero);
+        if (o.GrpcMaxRequestBytes is < 1024 or > 64 * 1024 * 1024) Error("grpcMaxRequestBytes", o.GrpcMaxRequestBytes, "must be between 1024 and 67108864");
+        if (o.GrpcRateLimit.Qps < 1) Error("grpcRateLimit.qps", o.GrpcRateLimit.Qps, "must be at least 1");
+        if (o.GrpcRateLimit.Burst < 1) Error("grpcRateLimit.burst", o.GrpcRateLimit.Burst, "must be at least 1");
         if (errors.Count > 0) throw new OptionsException(errors);
         return o;
     }

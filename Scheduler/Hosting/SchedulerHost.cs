@@ -50,6 +50,7 @@ public sealed partial class SchedulerHost(
             logs.CreateLogger<KubernetesReporter>());
         var loop = new SchedulingLoop(cluster, queue, new SchedulingCycle(admission, time), new KubernetesPodBinder(client), reporter,
             new LoopSettings(options.SchedulerNames, options.DefaultTopology, options.BindParallelism, time));
+        var view = new LoopView(cluster, queue, loop, admission, options, state, time);
 
         var sources = new ClusterSources(client, logs);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -73,6 +74,7 @@ public sealed partial class SchedulerHost(
                     Apply(cluster, e);
                 }
                 state.Synced = synced.Count == sources.Kinds.Count;
+                state.Insight.Answer(view);
                 if (!state.Synced || !state.Leader) continue;
 
                 var started = Stopwatch.GetTimestamp();
@@ -90,6 +92,7 @@ public sealed partial class SchedulerHost(
                     if (activity is not null) activity.IsAllDataRequested = false;
                     continue;
                 }
+                state.Insight.Record(view, pass);
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 metrics.E2eDuration.Record(seconds);
                 foreach (var d in pass.Decisions)

@@ -9,4 +9,7 @@ public sealed class SchedulerState
     public bool Synced { get => _synced; set => _synced = value; }
     public bool Leader { get => _leader; set => _leader = value; }
     public string Identity { get; init; } = "";
+
+    /// <summary>Attempts recorded by the loop and questions from the gRPC API answered on its thread.</summary>
+    public Scheduling.SchedulerInsight Insight { get; } = new();
 }

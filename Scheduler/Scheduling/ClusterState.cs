@@ -44,6 +44,9 @@ public sealed class ClusterState(ClusterCache cache)
 
     public TopologySpec? FindTopology(string name) => cache.Topologies.GetValueOrDefault(name);
 
+    /// <summary>A PriorityClass's value, or null when there is none of that name.</summary>
+    public int? FindPriority(string priorityClassName) => _priorities.TryGetValue(priorityClassName, out var v) ? v : null;
+
     public void ApplyNode(V1Node node, bool deleted)
     {
         Version++;
@@ -116,7 +119,7 @@ public sealed class ClusterState(ClusterCache cache)
         }
         try
         {
-            _groups[key] = ObjectMapper.ToPodGroup(group, pc => _priorities.TryGetValue(pc, out var v) ? v : null);
+            _groups[key] = ObjectMapper.ToPodGroup(group, FindPriority);
         }
         catch (InvalidObjectException e)
         {

@@ -1,0 +1,147 @@
+using Quorum.Api.V1Alpha1;
+using Quorum.Core.Gangs;
+using Quorum.Core.Model;
+using Quorum.Core.Placement;
+using Quorum.Core.Predicates;
+using Quorum.Core.Queue;
+using Quorum.Core.Snapshot;
+using Quorum.Kubernetes;
+using Quorum.Scheduling;
+
+namespace Quorum.Api;
+
+/// <summary>
+/// WhatIf: would a workload be admitted now, and where. The workload is mapped and assembled like
+/// watched objects, then one scheduling cycle runs on a private copy of the snapshot: nothing is
+/// assumed in the cache, nothing bound, and the live queue does not see it.
+/// </summary>
+internal static class LiveWhatIf
+{
+    /// <summary>What the loop's thread hands over: the assembled gangs and a copy of the snapshot no one else holds.</summary>
+    public sealed record Prepared(ClusterSnapshot Copy, AssembledGangs Gangs, IReadOnlyDictionary<ObjectKey, int> QueuedAhead, string DefaultTopology);
+
+    /// <summary>Caller's thread: the request as Kubernetes objects; InvalidArgument names the field.</summary>
+    public static ManifestSet Parse(WhatIfRequest request)
+    {
+        ManifestSet set;
+        switch (request.InputCase)
+        {
+            case WhatIfRequest.InputOneofCase.Workload:
+                return WorkloadManifests.From(request.Workload);
+            case WhatIfRequest.InputOneofCase.Manifests:
+                try
+                {
+                    set = ManifestReader.Read(request.Manifests, "manifests");
+                }
+                catch (InvalidObjectException e)
+                {
+                    throw ApiErrors.Invalid(e.Message);
+                }
+                break;
+            default:
+                throw ApiErrors.Invalid("input", "set workload or manifests");
+        }
+        string Only(string kind) => $"manifests: {kind} objects come from the cluster; send PodGroups and Pods only";
+        if (set.Nodes.Count > 0) throw ApiErrors.Invalid(Only("Node"));
+        if (set.Topologies.Count > 0) throw ApiErrors.Invalid(Only("Topology"));
+        if (set.PriorityClasses.Count > 0) throw ApiErrors.Invalid(Only("PriorityClass"));
+        if (set.Pods.Count == 0) throw ApiErrors.Invalid("manifests", "hold no Pod: nothing to place");
+        if (set.Pods.Count > WorkloadManifests.MaxPods) throw ApiErrors.Invalid("manifests", $"hold more than {WorkloadManifests.MaxPods} pods");
+        foreach (var p in set.Pods.Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName)))
+            throw ApiErrors.Invalid($"manifests: Pod {p.Metadata?.NamespaceProperty ?? "default"}/{p.Metadata?.Name}: spec.nodeName: must be empty; whatif places pods, it does not take bound ones");
+        return set;
+    }
+
+    /// <summary>Loop's thread: maps the objects against live priorities and topologies, copies the snapshot.</summary>
+    public static Prepared Prepare(LoopView view, ManifestSet set)
+    {
+        var cluster = view.Cluster;
+        var ours = view.Options.SchedulerNames[0];
+        var now = view.Time.GetUtcNow();
+        var errors = new List<string>();
+        var groups = new List<PodGroupSpec>();
+        var pods = new List<Pod>();
+        foreach (var g in set.PodGroups)
+        {
+            try
+            {
+                groups.Add(ObjectMapper.ToPodGroup(g, cluster.FindPriority) with { CreationTimestamp = now });
+            }
+            catch (InvalidObjectException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+        foreach (var p in set.Pods)
+        {
+            try
+            {
+                var pod = ObjectMapper.ToPod(p);
+                // Pods written for a whatif often omit what admission would add: our schedulerName, the priority of their class.
+                var priority = p.Spec?.Priority ?? (p.Spec?.PriorityClassName is { Length: > 0 } pc
+                    ? cluster.FindPriority(pc) ?? throw new InvalidObjectException($"Pod {pod.Key}", "spec.priorityClassName", $"PriorityClass \"{pc}\" does not exist")
+                    : 0);
+                var name = string.IsNullOrEmpty(p.Spec?.SchedulerName) ? ours : pod.SchedulerName;
+                if (!view.Options.SchedulerNames.Contains(name))
+                    throw new InvalidObjectException($"Pod {pod.Key}", "spec.schedulerName", $"\"{name}\" is not scheduled by this scheduler ({string.Join(", ", view.Options.SchedulerNames)})");
+                pods.Add(pod with { SchedulerName = ours, Priority = priority, CreationTimestamp = now });
+            }
+            catch (InvalidObjectException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+        foreach (var dup in pods.GroupBy(p => p.Key).Where(d => d.Count() > 1)) errors.Add($"Pod {dup.Key}: metadata.name: duplicate Pod");
+        foreach (var dup in groups.GroupBy(g => g.Key).Where(d => d.Count() > 1)) errors.Add($"PodGroup {dup.Key}: metadata.name: duplicate PodGroup");
+        if (errors.Count > 0) throw ApiErrors.Invalid(string.Join("; ", errors));
+
+        var gangs = GangAssembler.Assemble(groups, pods, ours, cluster.FindTopology, view.Options.DefaultTopology);
+        var invalid = gangs.Refused.Where(r => r.Reason == "Invalid").Select(r => $"PodGroup {r.Group}: {r.Message}")
+            .Concat(gangs.RefusedPods.Select(r => $"Pod {r.Pod}: {r.Reason}")).ToList();
+        if (invalid.Count > 0) throw ApiErrors.Invalid(string.Join("; ", invalid));
+
+        var copy = new ClusterSnapshot();
+        cluster.Cache.UpdateSnapshot(copy);
+        return new Prepared(copy, gangs, gangs.Ready.ToDictionary(r => r.Key, view.Queue.CountAhead), view.Options.DefaultTopology);
+    }
+
+    /// <summary>Caller's thread: one scheduling cycle on the copy, as the scheduler would run it, without a starvation reservation.</summary>
+    public static WhatIfResponse Evaluate(Prepared prepared, TimeProvider time)
+    {
+        var admission = new GangAdmission(FilterChain.Default,
+            new PlacementOptions { DefaultTopology = prepared.DefaultTopology, StarvationThreshold = TimeSpan.MaxValue });
+        var copy = prepared.Copy;
+        var result = new SchedulingCycle(admission, time).Run(copy, prepared.Gangs.Ready);
+        var requests = prepared.Gangs.Ready.ToDictionary(r => r.Key);
+        var response = new WhatIfResponse();
+        foreach (var d in result.Decisions)
+        {
+            var request = requests[d.Group];
+            var tree = admission.TreeFor(copy, request.Tree);
+            var outcome = new GroupOutcome
+            {
+                Group = ProtoMapping.Ref(d.Group),
+                IsPodGroup = prepared.Gangs.PodGroupKeys.Contains(d.Group),
+                Admitted = d.Admitted,
+                Reason = d.Reason ?? "",
+                Message = d.Message ?? "",
+                QueuedAhead = prepared.QueuedAhead.GetValueOrDefault(d.Group),
+            };
+            outcome.Levels.AddRange(ProtoMapping.Levels(d, d.Admitted ? [] : LevelShortfall.Of(copy, tree, request, d)));
+            foreach (var p in d.Placements)
+            {
+                var slot = copy.Find(p.Node)!.Slot;
+                outcome.Placements.Add(new V1Alpha1.Placement { Pod = p.Pod.Name, Node = p.Node, SubGroup = p.SubGroup ?? "", Extra = p.Extra, Domain = tree.PathOf(tree.LeafOf(slot)) });
+            }
+            outcome.Unplaced.AddRange(d.Unplaced.Select(u => new PodState { Name = u.Pod.Name, Reason = u.Reason }));
+            response.Groups.Add(outcome);
+        }
+        foreach (var r in prepared.Gangs.Refused)
+        {
+            var outcome = new GroupOutcome { Group = ProtoMapping.Ref(r.Group), IsPodGroup = true, Reason = r.Reason, Message = r.Message };
+            outcome.Unplaced.AddRange(r.Pods.Select(p => new PodState { Name = p.Name, Reason = r.Message }));
+            response.Groups.Add(outcome);
+        }
+        return response;
+    }
+}
