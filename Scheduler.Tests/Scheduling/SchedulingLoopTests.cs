@@ -166,6 +166,24 @@ public class SchedulingLoopTests
     }
 
     [Test]
+    public async Task Decisions_of_pods_that_were_bound_or_groups_that_were_deleted_are_not_kept()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddPod("single", 8);
+        h.AddGroup("gone", 2);
+        h.AddPod("g0", 8, "gone");
+        h.AddPod("g1", 8, "gone");
+        await h.PassAsync();
+        Assert.That(h.Loop.LastDecision(new ObjectKey("ml", "gone")), Is.Not.Null, "tried and refused: n1 went to the single pod");
+        h.State.ApplyPodGroup(new PodGroupResource { Metadata = new V1ObjectMeta { Name = "gone", NamespaceProperty = "ml" } }, deleted: true);
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        await h.PassAsync();
+        Assert.That(h.Loop.LastDecision(new ObjectKey("ml", "single")), Is.Null, "a bound single pod leaves no decision behind");
+        Assert.That(h.Loop.LastDecision(new ObjectKey("ml", "gone")), Is.Null, "a deleted group leaves no decision behind");
+    }
+
+    [Test]
     public async Task A_bad_object_is_reported_and_the_rest_is_scheduled()
     {
         var h = new Harness();

@@ -150,7 +150,11 @@ public sealed class SchedulingLoop(
         {
             _signatures.Remove(gone);
             queue.Remove(gone);
+            // A PodGroup that still exists keeps its last decision for its status; a single pod that
+            // was bound or deleted, or a deleted PodGroup, leaves nothing behind.
+            if (!assembled.PodGroupKeys.Contains(gone)) _lastDecision.Remove(gone);
         }
+        foreach (var deleted in _lastStatus.Keys.Where(k => !assembled.PodGroupKeys.Contains(k)).ToList()) _lastStatus.Remove(deleted);
     }
 
     /// <summary>
