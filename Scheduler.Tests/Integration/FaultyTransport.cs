@@ -88,9 +88,11 @@ public sealed class FaultyTransport : DelegatingHandler
     }
 
     /// <summary>
-    /// The next resumption of each watch asks for resourceVersion 1, older than any API server keeps,
-    /// so it is answered with 410 Expired as a resumption after compaction is. For a real cluster,
-    /// where a test cannot compact the API server's watch cache.
+    /// The next resumption of each watch is answered as an API server answers a resourceVersion that
+    /// has left its watch cache: HTTP 200 and a single ERROR event carrying a 410 Expired Status. For
+    /// a real cluster, where a test can neither compact the watch cache nor rely on an old version
+    /// being gone (a young server still replays from resourceVersion 1). The relist that follows goes
+    /// to the real server.
     /// </summary>
     public void ExpireNextResumptions()
     {
@@ -125,10 +127,7 @@ public sealed class FaultyTransport : DelegatingHandler
             severed = _severed.Token;
             ended = _ended.Token;
             if (isWatch && _expireResumptions && query["resourceVersion"] is { Length: > 0 } rv && rv != "0" && _expiredPaths.Add(uri.AbsolutePath))
-            {
-                query["resourceVersion"] = "1";
-                request.RequestUri = new UriBuilder(uri) { Query = query.ToString() }.Uri;
-            }
+                return Expired(request, rv);
         }
         if (request.Method == HttpMethod.Post && uri.AbsolutePath.EndsWith("/binding", StringComparison.Ordinal))
             return await BindAsync(request, cancellationToken).ConfigureAwait(false);
@@ -159,7 +158,7 @@ public sealed class FaultyTransport : DelegatingHandler
         if (fault is { AfterCommit: false })
         {
             Record(new BindRecord(ns, pod, node, fault.StatusCode, Committed: false));
-            return Failure(fault.StatusCode);
+            return Failure(request, fault.StatusCode);
         }
         var response = await base.SendAsync(request, ct).ConfigureAwait(false);
         var committed = response.StatusCode == HttpStatusCode.Created;
@@ -167,7 +166,7 @@ public sealed class FaultyTransport : DelegatingHandler
         {
             response.Dispose();
             Record(new BindRecord(ns, pod, node, fault.StatusCode, committed));
-            return Failure(fault.StatusCode);
+            return Failure(request, fault.StatusCode);
         }
         Record(new BindRecord(ns, pod, node, (int)response.StatusCode, committed));
         return response;
@@ -178,8 +177,20 @@ public sealed class FaultyTransport : DelegatingHandler
         lock (_gate) _binds.Add(record);
     }
 
+    /// <summary>The watch response for a resourceVersion the server no longer has (the cacher's errWatcher).</summary>
+    private static HttpResponseMessage Expired(HttpRequestMessage request, string resourceVersion)
+    {
+        var status = new JsonObject
+        {
+            ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure",
+            ["message"] = $"too old resource version: {resourceVersion}", ["reason"] = "Expired", ["code"] = 410,
+        };
+        var line = new JsonObject { ["type"] = "ERROR", ["object"] = status }.ToJsonString() + "\n";
+        return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new StringContent(line, Encoding.UTF8, "application/json") };
+    }
+
     /// <summary>A metav1.Status as the API server writes it for the code.</summary>
-    private static HttpResponseMessage Failure(int code)
+    private static HttpResponseMessage Failure(HttpRequestMessage request, int code)
     {
         var (reason, message) = code switch
         {
@@ -195,7 +206,7 @@ public sealed class FaultyTransport : DelegatingHandler
             ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure",
             ["message"] = message, ["reason"] = reason, ["code"] = code,
         };
-        return new HttpResponseMessage((HttpStatusCode)code) { Content = new StringContent(status.ToJsonString(), Encoding.UTF8, "application/json") };
+        return new HttpResponseMessage((HttpStatusCode)code) { RequestMessage = request, Content = new StringContent(status.ToJsonString(), Encoding.UTF8, "application/json") };
     }
 
     protected override void Dispose(bool disposing)

@@ -22,7 +22,7 @@ public sealed class RealCluster(string kubeconfig) : TestCluster
 
     public override IKubernetes CreateClient(FaultyTransport transport) => new k8s.Kubernetes(_config, transport);
 
-    /// <summary>A test cannot compact a real API server's watch cache: resume from a version it no longer has instead.</summary>
+    /// <summary>A test cannot compact a real API server's watch cache: the transport answers the next resumptions as it would.</summary>
     public override void ExpireWatchHistory(FaultyTransport transport) => transport.ExpireNextResumptions();
 
     protected override async Task InitializeAsync()

@@ -87,4 +87,27 @@ public class ResourceWatcherTests
         Assert.That(watcher.Relists, Is.EqualTo(2));
         Assert.That(watchCalls.Take(3), Is.EqualTo(new[] { "10", "11", "20" }), "resumed from the last event, then from the relist");
     }
+
+    [Test]
+    public async Task An_unexpected_failure_is_retried_rather_than_ending_the_watch()
+    {
+        var calls = 0;
+        var channel = Channel.CreateUnbounded<ClusterEvent>();
+        var watcher = new ResourceWatcher<V1Node, V1NodeList>("Node", async (rv, watch, ct) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1) throw new InvalidOperationException("a bug in a client library");
+            if (watch)
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new OperationCanceledException(ct);
+            }
+            return new k8s.Autorest.HttpOperationResponse<V1NodeList> { Body = new V1NodeList { Metadata = new V1ListMeta { ResourceVersion = "1" }, Items = [] } };
+        }, channel.Writer, NullLogger.Instance);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var run = watcher.RunAsync(cts.Token);
+        var first = await channel.Reader.ReadAsync(cts.Token);
+        Assert.That(first.Synced, Is.True, "the list was tried again after the failure");
+        await cts.CancelAsync();
+        await run;
+    }
 }

@@ -96,7 +96,9 @@ public sealed partial class ResourceWatcher<T, TList>(
                 Log.Gone(log, kind, ResourceVersion ?? "");
                 ResourceVersion = null;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
+            // Whatever else goes wrong, this kind's watch must come back: a watcher that gave up
+            // would leave the scheduler deciding on a cache that no longer follows the cluster.
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 Log.Reconnecting(log, kind, backoff.TotalMilliseconds, e.Message);
                 await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
