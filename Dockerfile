@@ -25,5 +25,6 @@ USER 1654
 # The base image listens on 8080 by default; the scheduler binds healthzBindAddress from its config.
 ENV ASPNETCORE_HTTP_PORTS=
 EXPOSE 10259 10260
-ENTRYPOINT ["dotnet", "quorum.dll"]
+# The runtime image's own entrypoint is /usr/bin/dotnet; by absolute path, nothing depends on PATH.
+ENTRYPOINT ["/usr/bin/dotnet", "quorum.dll"]
 CMD ["run"]
