@@ -1,6 +1,12 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Quorum.Api;
+using Quorum.Api.V1Alpha1;
 using Quorum.Cli;
 using Quorum.Configuration;
+using Quorum.Hosting;
 using Quorum.Kubernetes;
 using Quorum.Tests.ApiServer;
 using Quorum.Tests.ApiServerTests;
@@ -17,6 +23,28 @@ public class RbacTests : StandInFixture
 {
     private static readonly V1Deployment Deployment = ShippedManifests.Single<V1Deployment>("quorum");
 
+    /// <summary>
+    /// The API server's built-in role the auth-delegator binding refers to, as Kubernetes' bootstrap
+    /// policy defines it (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go).
+    /// </summary>
+    private static readonly V1ClusterRole AuthDelegator = new()
+    {
+        Metadata = new V1ObjectMeta { Name = "system:auth-delegator" },
+        Rules =
+        [
+            new V1PolicyRule { ApiGroups = ["authentication.k8s.io"], Resources = ["tokenreviews"], Verbs = ["create"] },
+            new V1PolicyRule { ApiGroups = ["authorization.k8s.io"], Resources = ["subjectaccessreviews"], Verbs = ["create"] },
+        ],
+    };
+
+    protected override KubeApiStandInOptions Options()
+    {
+        var o = new KubeApiStandInOptions();
+        o.Tokens["caller-token"] = new ReviewUser("caller", ["platform"]);
+        o.Authorize = _ => true;
+        return o;
+    }
+
     private static UserInfo SchedulerAccount =>
         UserInfo.ServiceAccount(Deployment.Metadata.NamespaceProperty, Deployment.Spec.Template.Spec.ServiceAccountName);
 
@@ -32,7 +60,9 @@ public class RbacTests : StandInFixture
     private static SchedulerOptions ShippedOptions()
     {
         var options = SchedulerOptionsLoader.Parse(ShippedManifests.Single<V1ConfigMap>("quorum-config").Data["quorum.yaml"], "config.yaml");
+        // Free ports: tests run beside others on this machine.
         options.HealthzBindAddress = "127.0.0.1:0";
+        options.GrpcBindAddress = "127.0.0.1:0";
         // The shipped lease name and namespace, with timers short enough to renew within the test.
         options.LeaderElection.LeaseDuration = "2s";
         options.LeaderElection.RenewDeadline = "1500ms";
@@ -135,6 +165,47 @@ public class RbacTests : StandInFixture
             Assert.That(denied, Is.Empty, "requests the shipped RBAC would refuse (403)");
             Assert.That(unused, Is.Empty, "permissions granted but never used: least privilege says remove them");
         }
+    }
+
+    [Test]
+    public async Task With_gRPC_token_authentication_on_the_access_reviews_are_allowed_through_system_auth_delegator()
+    {
+        var options = ShippedOptions();
+        options.LeaderElection.LeaderElect = false; // the main test covers the lease; here only the reviews matter
+        options.GrpcAuthentication.Mode = GrpcAuthenticationOptions.Kubernetes;
+        Api.Put(Objects.Node("n1"));
+        var scheduler = RunCommand.Build(options, Api.CreateClient(), "grpc-reviews");
+        await scheduler.StartAsync();
+        try
+        {
+            var state = scheduler.Services.GetRequiredService<SchedulerState>();
+            await KubeApiStandIn.WaitForAsync(() => state.Synced, because: "the scheduler lists the cluster");
+            using var channel = GrpcChannel.ForAddress(scheduler.Services.GetRequiredService<GrpcEndpoint>().Address);
+            var answer = await new Quorum.Api.V1Alpha1.Scheduler.SchedulerClient(channel)
+                .CapacityAsync(new CapacityRequest(), new Metadata { { "authorization", "Bearer caller-token" } });
+            Assert.That(answer.Cluster.GpuTotal, Is.EqualTo(8));
+        }
+        finally
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await scheduler.StopAsync(timeout.Token);
+            await scheduler.DisposeAsync();
+        }
+
+        var authorizer = new RbacAuthorizer([.. ShippedManifests.Installed(), AuthDelegator]);
+        var reviews = new List<string>();
+        foreach (var r in Api.Requests)
+        {
+            var attributes = RequestAttributes.Resolve(r.Method, r.Path, r.Query);
+            var roles = authorizer.Allowing(SchedulerAccount, attributes).Select(g => g.Role).Distinct().ToList();
+            Assert.That(roles, Is.Not.Empty, $"{r} ({attributes})");
+            if (attributes.Resource.EndsWith("reviews", StringComparison.Ordinal))
+            {
+                reviews.Add(attributes.ToString());
+                Assert.That(roles, Is.EqualTo(new[] { RbacAuthorizer.ClusterRoleKey("system:auth-delegator") }), "Quorum's own roles grant no reviews");
+            }
+        }
+        Assert.That(reviews.Distinct(), Is.EquivalentTo(new[] { "create authentication.k8s.io/tokenreviews", "create authorization.k8s.io/subjectaccessreviews" }));
     }
 
     [Test]

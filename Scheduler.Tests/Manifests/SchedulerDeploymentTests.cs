@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Quorum.Api;
 using Quorum.Cli;
 using Quorum.Configuration;
 using Quorum.Tests.ApiServer;
@@ -88,11 +90,13 @@ public class SchedulerDeploymentTests : StandInFixture
         // The real host with the shipped config (on a free loopback port): each probe's path answers 200.
         Api.Put(Objects.Namespace(options.LeaderElection.ResourceNamespace));
         options.HealthzBindAddress = "127.0.0.1:0";
+        options.GrpcBindAddress = "127.0.0.1:0";
         var scheduler = RunCommand.Build(options, Api.CreateClient(), "probe-test");
         await scheduler.StartAsync();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri(scheduler.Urls.First()) };
+            var grpc = scheduler.Services.GetRequiredService<GrpcEndpoint>().Address;
+            using var http = new HttpClient { BaseAddress = new Uri(scheduler.Urls.Single(u => new Uri(u).Port != grpc.Port)) };
             foreach (var (name, probe) in probes)
             {
                 // 503 is /readyz before the initial lists are in; anything else is the answer.
