@@ -131,9 +131,12 @@ public static class RunCommand
         return app;
     }
 
+    /// <summary>The leader-election identity; the Deployment sets it to the pod's name.</summary>
+    internal const string IdentityVariable = "POD_NAME";
+
     private static string Identity()
     {
-        var pod = Environment.GetEnvironmentVariable("POD_NAME");
+        var pod = Environment.GetEnvironmentVariable(IdentityVariable);
         return string.IsNullOrEmpty(pod) ? $"{Environment.MachineName}_{Guid.NewGuid():N}"[..Math.Min(Environment.MachineName.Length + 9, 63)] : pod;
     }
 }
