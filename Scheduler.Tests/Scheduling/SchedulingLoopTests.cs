@@ -184,6 +184,18 @@ public class SchedulingLoopTests
     }
 
     [Test]
+    public async Task A_pod_of_another_scheduler_that_cannot_be_read_gets_no_event_from_quorum()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.State.ApplyPod(new V1Pod { Metadata = new V1ObjectMeta { Name = "theirs", NamespaceProperty = "ml" } }, deleted: false);
+        h.AddPod("ours", 8);
+        await h.PassAsync();
+        Assert.That(h.State.Refused.Select(r => r.Name), Is.EqualTo(new[] { "theirs" }), "refused: it has no spec");
+        Assert.That(h.Reporter.Lines, Has.None.Contains("theirs"));
+    }
+
+    [Test]
     public async Task A_bad_object_is_reported_and_the_rest_is_scheduled()
     {
         var h = new Harness();

@@ -8,7 +8,8 @@ using Quorum.Kubernetes;
 namespace Quorum.Scheduling;
 
 /// <summary>An object the scheduler refused to use, and why: reported on the object, never a crash.</summary>
-public sealed record RefusedObject(string Kind, string? Namespace, string Name, string Message);
+/// <param name="SchedulerName">For a pod: its spec.schedulerName (another scheduler's pod is not Quorum's to comment on).</param>
+public sealed record RefusedObject(string Kind, string? Namespace, string Name, string Message, string? SchedulerName = null);
 
 /// <summary>
 /// Everything the watches told the scheduler, mapped to the core model: the cache (nodes and bound
@@ -91,7 +92,7 @@ public sealed class ClusterState(ClusterCache cache)
         }
         catch (InvalidObjectException e)
         {
-            _refused[("Pod", ns, name)] = new RefusedObject("Pod", ns, name, e.Message);
+            _refused[("Pod", ns, name)] = new RefusedObject("Pod", ns, name, e.Message, pod.Spec?.SchedulerName ?? "default-scheduler");
             return;
         }
         _refused.Remove(("Pod", ns, name));

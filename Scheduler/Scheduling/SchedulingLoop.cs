@@ -180,6 +180,9 @@ public sealed class SchedulingLoop(
         var current = new HashSet<(string, string?, string)>();
         foreach (var r in state.Refused)
         {
+            // A pod of another scheduler that Quorum cannot read still matters (it may hold capacity
+            // Quorum cannot count), but the events on it belong to its own scheduler.
+            if (r.SchedulerName is { } name && !settings.SchedulerNames.Contains(name)) continue;
             current.Add((r.Kind, r.Namespace, r.Name));
             if (_reportedRefusals.Add((r.Kind, r.Namespace, r.Name))) await reporter.RefusedAsync(r, ct).ConfigureAwait(false);
         }
