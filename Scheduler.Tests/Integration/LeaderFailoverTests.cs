@@ -107,4 +107,19 @@ public sealed class LeaderFailoverTests(string cluster) : IntegrationTest(cluste
             Assert.That(b.Transport.Binds.Select(x => x.Pod), Is.EqualTo(new[] { "second" }));
         });
     }
+
+    [Test]
+    public async Task A_standby_cut_off_while_it_tries_to_acquire_can_still_lead_later()
+    {
+        var (a, b) = await TwoReplicasAsync();
+        // Connection refused while the standby polls the lease (an API server restart, say).
+        b.Transport.Partition(true);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        b.Transport.Partition(false);
+        await a.StopAsync();
+        await TestCluster.WaitUntilAsync(async () => await HolderAsync() == "quorum-b", "the standby takes the released lease", TimeSpan.FromSeconds(10));
+        await Cluster.PodAsync("second", gpus: 8);
+        await BoundAsync("second");
+        Assert.That(b.Transport.Binds.Select(x => x.Pod), Is.EqualTo(new[] { "second" }));
+    }
 }

@@ -36,5 +36,11 @@ public sealed class KubernetesPodBinder(IKubernetes client) : IPodBinder
         {
             return (BindOutcome.Failed, e.Message);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The client's own request timeout: the bind may or may not have been committed; the
+            // watch will tell, and a retry gets 409 if it was.
+            return (BindOutcome.Failed, "the request timed out");
+        }
     }
 }

@@ -33,6 +33,9 @@ public sealed partial class SchedulerHost(
 {
     private readonly ILogger _log = logs.CreateLogger<SchedulerHost>();
 
+    /// <summary>Cancelled when this replica stops leading; null without leader election.</summary>
+    private CancellationTokenSource? _term;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var ttl = GoDuration.Parse(options.AssumedPodTtl);
@@ -60,6 +63,7 @@ public sealed partial class SchedulerHost(
 
         var synced = new HashSet<string>(StringComparer.Ordinal);
         var countedVersion = -1L;
+        var nextPrune = time.GetUtcNow().AddMinutes(1);
         try
         {
             while (!stop.IsCancellationRequested)
@@ -79,7 +83,28 @@ public sealed partial class SchedulerHost(
 
                 var started = Stopwatch.GetTimestamp();
                 using var activity = SchedulerMetrics.Tracing.StartActivity("SchedulingPass");
-                var pass = await loop.RunOnceAsync(stop.Token).ConfigureAwait(false);
+                // A pass belongs to one term of leadership: losing the lease cancels its binds, so a
+                // deposed leader does not go on binding a large gang beside the new one.
+                using var term = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, _term?.Token ?? CancellationToken.None);
+                LoopPass pass;
+                try
+                {
+                    pass = await loop.RunOnceAsync(term.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested && term.IsCancellationRequested)
+                {
+                    Log.PassCancelled(_log);
+                    continue;
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    // One failed pass must not stop the scheduler: log it, wait, and try again from the
+                    // state the watches keep current.
+                    Log.PassFailed(_log, e);
+                    activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, stop.Token).ConfigureAwait(false);
+                    continue;
+                }
                 if (cluster.Version != countedVersion || pass.Tried > 0)
                 {
                     countedVersion = cluster.Version;
@@ -93,6 +118,11 @@ public sealed partial class SchedulerHost(
                     continue;
                 }
                 state.Insight.Record(view, pass);
+                if (time.GetUtcNow() >= nextPrune)
+                {
+                    nextPrune = time.GetUtcNow().AddMinutes(1);
+                    reporter.Prune(k => cluster.FindPod(k) is { IsBound: false });
+                }
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 metrics.E2eDuration.Record(seconds);
                 foreach (var d in pass.Decisions)
@@ -136,7 +166,12 @@ public sealed partial class SchedulerHost(
         }
     }
 
-    /// <summary>Leader election on a coordination.k8s.io Lease; the lease is released when the host stops.</summary>
+    /// <summary>
+    /// Leader election on a coordination.k8s.io Lease, for as long as the host runs; the lease is
+    /// released when the host stops. KubernetesClient's elector ends on the first error it does not
+    /// expect (a connection refused while the API server restarts): then it is started again after
+    /// the retry period, or this replica would never lead again while every probe stayed green.
+    /// </summary>
     private async Task ElectAsync(CancellationToken ct)
     {
         var le = options.LeaderElection;
@@ -144,12 +179,33 @@ public sealed partial class SchedulerHost(
         var renew = GoDuration.Parse(le.RenewDeadline);
         var retry = GoDuration.Parse(le.RetryPeriod);
         var leaseLock = new LeaseLock(client, le.ResourceNamespace, le.ResourceName, state.Identity);
-        using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock) { LeaseDuration = lease, RenewDeadline = renew, RetryPeriod = retry });
-        elector.OnStartedLeading += () => { state.Leader = true; Log.Leading(_log, state.Identity); };
-        elector.OnStoppedLeading += () => { state.Leader = false; Log.StoppedLeading(_log, state.Identity); };
         try
         {
-            await elector.RunAndTryToHoldLeadershipForeverAsync(ct).ConfigureAwait(false);
+            while (!ct.IsCancellationRequested)
+            {
+                using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock) { LeaseDuration = lease, RenewDeadline = renew, RetryPeriod = retry });
+                elector.OnStartedLeading += () =>
+                {
+                    Interlocked.Exchange(ref _term, new CancellationTokenSource())?.Dispose();
+                    state.Leader = true;
+                    Log.Leading(_log, state.Identity);
+                };
+                elector.OnStoppedLeading += () =>
+                {
+                    StepDown();
+                    Log.StoppedLeading(_log, state.Identity);
+                };
+                try
+                {
+                    await elector.RunAndTryToHoldLeadershipForeverAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    StepDown();
+                    Log.ElectionFailed(_log, retry.TotalMilliseconds, e.Message);
+                    await Task.Delay(retry, time, ct).ConfigureAwait(false);
+                }
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -158,9 +214,16 @@ public sealed partial class SchedulerHost(
         {
             // Not "if leader": the elector reports leadership lost when it is cancelled, before this
             // runs. ReleaseAsync gives the lease up only if the record still names this instance.
-            state.Leader = false;
+            StepDown();
             await ReleaseAsync(leaseLock).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>No longer the leader: a pass in flight is cancelled.</summary>
+    private void StepDown()
+    {
+        state.Leader = false;
+        _term?.Cancel();
     }
 
     /// <summary>Gives the lease up at once (client-go's ReleaseOnCancel), so a standby need not wait for it to expire.</summary>
@@ -198,5 +261,14 @@ public sealed partial class SchedulerHost(
 
         [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Could not release the lease: {Error}")]
         public static partial void ReleaseFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Leader election failed; starting it again in {DelayMs} ms: {Error}")]
+        public static partial void ElectionFailed(ILogger logger, double delayMs, string error);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Pass cancelled: this replica stopped leading")]
+        public static partial void PassCancelled(ILogger logger);
+
+        [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Scheduling pass failed; trying again in 1 s")]
+        public static partial void PassFailed(ILogger logger, Exception error);
     }
 }

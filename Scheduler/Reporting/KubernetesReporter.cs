@@ -37,14 +37,12 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
         {
             // The condition goes on every pod (autoscalers read it per pod), but only when it changed.
             bool changed;
-            lock (_gate)
-            {
-                changed = !_conditionMessage.TryGetValue(pod.Key, out var old) || old != message;
-                _conditionMessage[pod.Key] = message;
-            }
+            lock (_gate) changed = !_conditionMessage.TryGetValue(pod.Key, out var old) || old != message;
             // The decision's own reason: only "Unschedulable" (no node fits) makes a cluster autoscaler
-            // add nodes, so a gang still waiting for its pods must not claim it.
-            if (changed) await PodConditionAsync(pod, reason, message, cancellationToken).ConfigureAwait(false);
+            // add nodes, so a gang still waiting for its pods must not claim it. Remembered only once
+            // written, so a failed patch is tried again on the next attempt.
+            if (changed && await PodConditionAsync(pod, reason, message, cancellationToken).ConfigureAwait(false))
+                lock (_gate) _conditionMessage[pod.Key] = message;
             if (n++ < throttle.PodEventsPerGroup)
                 await EventAsync("Pod", "v1", pod.Key.Namespace, pod.Key.Name, pod.Uid, "Warning", "FailedScheduling", "Scheduling", message, cancellationToken).ConfigureAwait(false);
         }
@@ -77,7 +75,7 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
             await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(JsonSerializer.Serialize(body), V1Patch.PatchType.MergePatch),
                 PodGroupResource.ApiGroup, PodGroupResource.Version, group.Namespace, "podgroups", group.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             Log.ReportFailed(log, "PodGroup status", group.ToString(), e.Message);
         }
@@ -91,7 +89,16 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
         _ => EventAsync(refused.Kind, refused.Kind == "Topology" ? PodGroupResource.GroupVersion : "v1", "default", refused.Name, null, "Warning", "Invalid", "Validating", refused.Message, cancellationToken),
     };
 
-    private async Task PodConditionAsync(Pod pod, string reason, string message, CancellationToken ct)
+    /// <summary>Forgets the conditions written on pods that are no longer pending (deleted, or bound elsewhere).</summary>
+    public void Prune(Func<ObjectKey, bool> stillPending)
+    {
+        lock (_gate)
+        {
+            foreach (var key in _conditionMessage.Keys.Where(k => !stillPending(k)).ToList()) _conditionMessage.Remove(key);
+        }
+    }
+
+    private async Task<bool> PodConditionAsync(Pod pod, string reason, string message, CancellationToken ct)
     {
         var body = new
         {
@@ -107,10 +114,12 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
         {
             await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(JsonSerializer.Serialize(body), V1Patch.PatchType.StrategicMergePatch),
                 pod.Key.Name, pod.Key.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            return true;
         }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             Log.ReportFailed(log, "PodScheduled condition", pod.Key.ToString(), e.Message);
+            return false;
         }
     }
 
@@ -121,24 +130,54 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
         if (!allowed) return;
         var ev = new Eventsv1Event
         {
-            Metadata = new V1ObjectMeta { Name = $"{name}.{Guid.NewGuid():N}"[..Math.Min(name.Length + 17, 253)], NamespaceProperty = ns },
+            Metadata = new V1ObjectMeta { Name = EventName(name), NamespaceProperty = ns },
             EventTime = DateTime.UtcNow,
             ReportingController = controller,
             ReportingInstance = instance,
             Action = action,
             Reason = reason,
             Type = type,
-            Note = note.Length > 1024 ? note[..1021] + "..." : note,
+            Note = Truncate(note, MaxNoteBytes),
             Regarding = new V1ObjectReference { Kind = kind, ApiVersion = apiVersion, NamespaceProperty = ns, Name = name, Uid = string.IsNullOrEmpty(uid) ? null : uid },
         };
         try
         {
             await client.EventsV1.CreateNamespacedEventAsync(ev, ns, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             Log.ReportFailed(log, $"{reason} event", $"{kind} {ns}/{name}", e.Message);
         }
+    }
+
+    /// <summary>events.k8s.io/v1 validation: note is at most 1 KiB, counted in bytes (UTF-8), not characters.</summary>
+    internal const int MaxNoteBytes = 1024;
+
+    internal static string Truncate(string note, int maxBytes)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(note) <= maxBytes) return note;
+        var budget = maxBytes - 3;
+        var end = 0;
+        for (var bytes = 0; end < note.Length; )
+        {
+            var width = char.IsSurrogatePair(note, end) ? 2 : 1;
+            var size = System.Text.Encoding.UTF8.GetByteCount(note.AsSpan(end, width));
+            if (bytes + size > budget) break;
+            bytes += size;
+            end += width;
+        }
+        return note[..end] + "...";
+    }
+
+    /// <summary>
+    /// "{object}.{16 hex}" as client-go names events, the object's part shortened so the whole stays a
+    /// valid name of at most 253 characters (unique by the suffix however long the object's name).
+    /// </summary>
+    internal static string EventName(string regarding)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..16];
+        var head = regarding.Length > 253 - 17 ? regarding[..(253 - 17)].TrimEnd('.', '-') : regarding;
+        return $"{head}.{suffix}";
     }
 
     private static partial class Log
