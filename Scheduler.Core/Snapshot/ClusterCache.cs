@@ -109,10 +109,14 @@ public sealed class ClusterCache
         _pods.TryGetValue(pod.Key, out var existing);
         if (pod.NodeName is null)
         {
-            if (existing is { Assumed: true })
+            // The same pod still pending: its bind is not visible yet. A new pod under the same name
+            // (deleted and recreated while a watch was down) is not the one that was assumed.
+            if (existing is { Assumed: true } && SameObject(existing.Pod, pod))
                 return CacheResult.Ignore($"pod {pod.Key}: assumed, bind not yet visible");
-            if (existing is not null) RemovePod(pod.Key);
-            return CacheResult.Ignore($"pod {pod.Key}: not bound");
+            if (existing is null) return CacheResult.Ignore($"pod {pod.Key}: not bound");
+            // A bound copy of an unbound pod is of an earlier incarnation: release what it held.
+            RemovePod(pod.Key);
+            return CacheResult.Applied;
         }
         if (existing is not null)
         {
@@ -132,6 +136,8 @@ public sealed class ClusterCache
         Account(pod);
         return CacheResult.Applied;
     }
+
+    private static bool SameObject(Pod a, Pod b) => string.IsNullOrEmpty(a.Uid) || string.IsNullOrEmpty(b.Uid) || a.Uid == b.Uid;
 
     public CacheResult RemovePod(ObjectKey key)
     {

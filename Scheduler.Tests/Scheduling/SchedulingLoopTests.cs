@@ -196,6 +196,44 @@ public class SchedulingLoopTests
     }
 
     [Test]
+    public async Task A_pod_recreated_under_the_same_name_while_unseen_releases_the_old_ones_node_and_is_scheduled()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddPod("web-0", 8, node: "n1");
+        h.Pods[new ObjectKey("ml", "web-0")].Metadata.Uid = "old";
+        h.State.ApplyPod(h.Pods[new ObjectKey("ml", "web-0")], deleted: false);
+        // What a relist shows after the old pod was deleted and a new one made: an update, not a delete.
+        h.AddPod("web-0", 8);
+        h.Pods[new ObjectKey("ml", "web-0")].Metadata.Uid = "new";
+        h.State.ApplyPod(h.Pods[new ObjectKey("ml", "web-0")], deleted: false);
+
+        var pass = await h.PassAsync();
+        Assert.That(pass.PodsBound, Is.EqualTo(1), "n1 is free again: the old incarnation's GPUs are released");
+        Assert.That(h.Binder.Bound[new ObjectKey("ml", "web-0")], Is.EqualTo("n1"));
+    }
+
+    [Test]
+    public async Task A_PodGroup_seen_before_its_PriorityClass_is_admitted_once_the_class_arrives()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.State.ApplyPodGroup(new PodGroupResource
+        {
+            Metadata = new V1ObjectMeta { Name = "job", NamespaceProperty = "ml", CreationTimestamp = T0.UtcDateTime },
+            Spec = new PodGroupSpecResource { MinMember = 1, PriorityClassName = "inference-high" },
+        }, deleted: false);
+        h.AddPod("w0", 8, "job");
+        Assert.That(h.State.Refused.Select(r => r.Name), Is.EqualTo(new[] { "job" }), "the class is not known yet");
+
+        h.State.ApplyPriorityClass(new V1PriorityClass { Metadata = new V1ObjectMeta { Name = "inference-high" }, Value = 1000 }, deleted: false);
+        Assert.That(h.State.Refused, Is.Empty);
+        Assert.That(h.State.FindGroup(new ObjectKey("ml", "job"))!.Priority, Is.EqualTo(1000));
+        await h.PassAsync();
+        Assert.That(h.Binder.Bound.Keys.Select(k => k.Name), Is.EqualTo(new[] { "w0" }));
+    }
+
+    [Test]
     public async Task A_bad_object_is_reported_and_the_rest_is_scheduled()
     {
         var h = new Harness();

@@ -24,6 +24,9 @@ public sealed class ClusterState(ClusterCache cache)
     private readonly Dictionary<(string Kind, string? Namespace, string Name), RefusedObject> _refused = [];
     private readonly Dictionary<string, int> _priorities = new(StringComparer.Ordinal);
 
+    /// <summary>PodGroups that name a PriorityClass, as last seen, to resolve again when the class changes.</summary>
+    private readonly Dictionary<ObjectKey, PodGroupResource> _groupObjects = [];
+
     public ClusterCache Cache => cache;
 
     /// <summary>Every pod not terminated, bound or not (members of groups are looked up here).</summary>
@@ -103,7 +106,9 @@ public sealed class ClusterState(ClusterCache cache)
             return;
         }
         _pods[key] = mapped;
-        if (mapped.IsBound) cache.AddOrUpdatePod(mapped);
+        // Unbound pods too: a pending pod may replace a bound one of the same name (recreated while
+        // a watch was down, seen only as an update by the relist), whose resources must be released.
+        if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied && !mapped.IsBound) CapacityEpoch++;
     }
 
     public void ApplyPodGroup(PodGroupResource group, bool deleted)
@@ -116,8 +121,11 @@ public sealed class ClusterState(ClusterCache cache)
         if (deleted)
         {
             _groups.Remove(key);
+            _groupObjects.Remove(key);
             return;
         }
+        if (group.Spec?.PriorityClassName is { Length: > 0 }) _groupObjects[key] = group;
+        else _groupObjects.Remove(key);
         try
         {
             _groups[key] = ObjectMapper.ToPodGroup(group, FindPriority);
@@ -156,6 +164,9 @@ public sealed class ClusterState(ClusterCache cache)
         var name = priorityClass.Metadata?.Name ?? "";
         if (deleted) _priorities.Remove(name);
         else _priorities[name] = priorityClass.Value ?? 0;
+        // Watches run in parallel: a PodGroup may arrive before its PriorityClass, or outlive it.
+        // Its priority is resolved again whenever the class changes.
+        foreach (var g in _groupObjects.Values.Where(g => g.Spec?.PriorityClassName == name).ToList()) ApplyPodGroup(g, deleted: false);
     }
 
     /// <summary>The gangs this scheduler should try now, with refusals to report.</summary>
