@@ -34,10 +34,14 @@ public sealed partial class ResourceWatcher<T, TList>(
     Func<string?, bool, CancellationToken, Task<HttpOperationResponse<TList>>> list,
     ChannelWriter<ClusterEvent> output,
     ILogger log) : IResourceWatcher
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : IKubernetesObject<V1ObjectMeta>, new()
     where TList : IItems<T>, IMetadata<V1ListMeta>
 {
-    private readonly Dictionary<string, T> _known = new(StringComparer.Ordinal);
+    /// <summary>
+    /// What a relist must compare against: the identity of every object seen, not the object (a
+    /// 100k-node cluster's Node objects, image lists and all, would double the process's memory).
+    /// </summary>
+    private readonly Dictionary<string, V1ObjectMeta> _known = new(StringComparer.Ordinal);
 
     public string Kind => kind;
 
@@ -54,6 +58,7 @@ public sealed partial class ResourceWatcher<T, TList>(
             {
                 if (ResourceVersion is null) await RelistAsync(cancellationToken).ConfigureAwait(false);
                 var gone = false;
+                var failed = false;
                 var response = list(ResourceVersion, true, cancellationToken);
                 // The response-based WatchAsync is marked obsolete in favour of per-kind generated
                 // methods, but it is the one that works for every kind (custom resources included)
@@ -62,7 +67,11 @@ public sealed partial class ResourceWatcher<T, TList>(
                 await foreach (var (type, obj) in response.WatchAsync<T, TList>(e =>
                 {
                     if (e is KubernetesException { Status.Code: 410 }) gone = true;
-                    else Log.WatchError(log, kind, e.Message);
+                    else
+                    {
+                        failed = true;
+                        Log.WatchError(log, kind, e.Message);
+                    }
                 }, cancellationToken).ConfigureAwait(false))
 #pragma warning restore CS0618
                 {
@@ -72,7 +81,7 @@ public sealed partial class ResourceWatcher<T, TList>(
                     switch (type)
                     {
                         case WatchEventType.Added or WatchEventType.Modified:
-                            _known[Key(obj)] = obj;
+                            _known[Key(obj)] = Identity(obj);
                             await output.WriteAsync(new ClusterEvent(kind, obj, false), cancellationToken).ConfigureAwait(false);
                             break;
                         case WatchEventType.Deleted:
@@ -85,6 +94,13 @@ public sealed partial class ResourceWatcher<T, TList>(
                 {
                     Log.Gone(log, kind, ResourceVersion ?? "");
                     ResourceVersion = null;
+                }
+                else if (failed)
+                {
+                    // A watch that ended on an error event (a 500 from etcd, say) waits before it
+                    // asks again, as a failed connection does, rather than hammering the server.
+                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -116,19 +132,24 @@ public sealed partial class ResourceWatcher<T, TList>(
         {
             var key = Key(item);
             seen.Add(key);
-            _known[key] = item;
+            _known[key] = Identity(item);
             await output.WriteAsync(new ClusterEvent(kind, item, false), ct).ConfigureAwait(false);
         }
         // Objects deleted while the watch was down: their DELETED events are gone with the history.
         foreach (var key in _known.Keys.Where(k => !seen.Contains(k)).ToList())
         {
-            var vanished = _known[key];
+            var vanished = new T { Metadata = _known[key] };
             _known.Remove(key);
             await output.WriteAsync(new ClusterEvent(kind, vanished, true), ct).ConfigureAwait(false);
         }
         ResourceVersion = response.Body.Metadata?.ResourceVersion;
         if (Relists++ == 0) await output.WriteAsync(new ClusterEvent(kind, null, false, Synced: true), ct).ConfigureAwait(false);
     }
+
+    private static V1ObjectMeta Identity(T obj) => new()
+    {
+        Name = obj.Metadata.Name, NamespaceProperty = obj.Metadata.NamespaceProperty, Uid = obj.Metadata.Uid, ResourceVersion = obj.Metadata.ResourceVersion,
+    };
 
     private static string Key(T obj) => $"{obj.Metadata.NamespaceProperty}/{obj.Metadata.Name}";
 
