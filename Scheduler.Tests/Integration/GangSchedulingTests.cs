@@ -171,4 +171,30 @@ public sealed class GangSchedulingTests(string cluster) : IntegrationTest(cluste
         Assert.That(failed.Count(e => e.Regarding.Kind == "Pod"), Is.InRange(1, 5), "at most five pod events per attempt, and the same message not repeated within a minute");
         Assert.That(failed.Count(e => e.Regarding.Kind == "PodGroup"), Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task A_new_message_on_a_still_unschedulable_gang_is_not_a_condition_transition()
+    {
+        await Cluster.NodeAsync("n1");
+        await GangAsync("wide", pods: 3);
+        await StartSchedulerAsync();
+        V1Condition? first = null;
+        await TestCluster.WaitUntilAsync(async () => (first = (await Cluster.GetPodGroupAsync("wide")).Status?.Conditions?.FirstOrDefault(c => c.Type == "PodGroupScheduled" && c.Reason == "Unschedulable")) is not null,
+            "the gang is unschedulable");
+        var firstPod = PodScheduled(await Cluster.GetPodAsync("wide-0"))!;
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // timestamps have whole seconds
+
+        await Cluster.NodeAsync("n2");
+        V1Condition? second = null;
+        await TestCluster.WaitUntilAsync(async () => (second = (await Cluster.GetPodGroupAsync("wide")).Status!.Conditions!.First(c => c.Type == "PodGroupScheduled")).Message != first!.Message,
+            "the message follows the new node");
+        var secondPod = PodScheduled(await Cluster.GetPodAsync("wide-0"))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(second!.Status, Is.EqualTo("False"));
+            Assert.That(second.LastTransitionTime, Is.EqualTo(first!.LastTransitionTime), "still False: no transition");
+            Assert.That(secondPod.Message, Is.Not.EqualTo(firstPod.Message));
+            Assert.That(secondPod.LastTransitionTime, Is.EqualTo(firstPod.LastTransitionTime));
+        });
+    }
 }

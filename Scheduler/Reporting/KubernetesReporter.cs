@@ -19,11 +19,17 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
     : ISchedulingReporter
 {
     private readonly Dictionary<ObjectKey, string> _conditionMessage = [];
+    private readonly Dictionary<ObjectKey, string> _unschedulableSince = [];
+    private readonly Dictionary<(ObjectKey Group, string Type), (bool Status, string Since)> _groupConditions = [];
     private readonly Lock _gate = new();
 
     public async Task ScheduledAsync(Pod pod, string node, CancellationToken cancellationToken)
     {
-        lock (_gate) _conditionMessage.Remove(pod.Key);
+        lock (_gate)
+        {
+            _conditionMessage.Remove(pod.Key);
+            _unschedulableSince.Remove(pod.Key);
+        }
         await EventAsync("Pod", "v1", pod.Key.Namespace, pod.Key.Name, pod.Uid, "Normal", "Scheduled", "Binding",
             $"Successfully assigned {pod.Key} to {node}", cancellationToken).ConfigureAwait(false);
     }
@@ -48,6 +54,17 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
         }
     }
 
+    /// <summary>metav1.Condition semantics: lastTransitionTime moves only when the status flips, not when the message changes.</summary>
+    private string Since(ObjectKey group, GroupCondition c, string now)
+    {
+        lock (_gate)
+        {
+            if (_groupConditions.TryGetValue((group, c.Type), out var seen) && seen.Status == c.Status) return seen.Since;
+            _groupConditions[(group, c.Type)] = (c.Status, now);
+            return now;
+        }
+    }
+
     public async Task GroupStatusAsync(ObjectKey group, GroupStatus status, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
@@ -66,7 +83,7 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
                     status = c.Status ? "True" : "False",
                     reason = c.Reason,
                     message = c.Message,
-                    lastTransitionTime = now,
+                    lastTransitionTime = Since(group, c, now),
                 }),
             },
         };
@@ -94,19 +111,30 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
     {
         lock (_gate)
         {
-            foreach (var key in _conditionMessage.Keys.Where(k => !stillPending(k)).ToList()) _conditionMessage.Remove(key);
+            foreach (var key in _conditionMessage.Keys.Where(k => !stillPending(k)).ToList())
+            {
+                _conditionMessage.Remove(key);
+                _unschedulableSince.Remove(key);
+            }
         }
     }
 
     private async Task<bool> PodConditionAsync(Pod pod, string reason, string message, CancellationToken ct)
     {
+        // False since the first time it was written: a new message is not a transition.
+        string since;
+        lock (_gate)
+        {
+            if (!_unschedulableSince.TryGetValue(pod.Key, out since!))
+                _unschedulableSince[pod.Key] = since = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        }
         var body = new
         {
             status = new
             {
                 conditions = new[]
                 {
-                    new { type = "PodScheduled", status = "False", reason, message, lastTransitionTime = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) },
+                    new { type = "PodScheduled", status = "False", reason, message, lastTransitionTime = since },
                 },
             },
         };
