@@ -1,3 +1,4 @@
+using k8s.Models;
 using Quorum.Api.V1Alpha1;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
@@ -20,35 +21,77 @@ internal static class LiveWhatIf
     /// <summary>What the loop's thread hands over: the assembled gangs and a copy of the snapshot no one else holds.</summary>
     public sealed record Prepared(ClusterSnapshot Copy, AssembledGangs Gangs, IReadOnlyDictionary<ObjectKey, int> QueuedAhead, string DefaultTopology);
 
-    /// <summary>Caller's thread: the request as Kubernetes objects; InvalidArgument names the field.</summary>
-    public static ManifestSet Parse(WhatIfRequest request)
+    /// <summary>
+    /// A request read as far as it can be before the caller is authorized: the namespaces its pods
+    /// would be created in, and how to build them once the caller may.
+    /// </summary>
+    public sealed record Input(IReadOnlyList<string> Namespaces, Func<ManifestSet> Build);
+
+    /// <summary>What a request's manifests may hold: as many objects as a workload may have pods.</summary>
+    private static readonly ManifestLimits Limits = new(WorkloadManifests.MaxPods, LimitName: "the most a request may hold");
+
+    /// <summary>
+    /// Caller's thread, before authorization: only what is cheap and bounded (the manifests' YAML
+    /// structure, at most <see cref="WorkloadManifests.MaxPods"/> objects, no aliases; a workload's
+    /// namespace). InvalidArgument names the field; too many objects: ResourceExhausted.
+    /// </summary>
+    public static Input Read(WhatIfRequest request)
     {
-        ManifestSet set;
         switch (request.InputCase)
         {
             case WhatIfRequest.InputOneofCase.Workload:
-                return WorkloadManifests.From(request.Workload);
+                var workload = request.Workload;
+                var g = workload.PodGroup ?? throw ApiErrors.Invalid("workload.pod_group", "must be set");
+                var group = ProtoMapping.Key(new ObjectRef { Namespace = g.Namespace, Name = g.Name }, "workload.pod_group");
+                return new Input([group.Namespace], () => WorkloadManifests.From(workload));
             case WhatIfRequest.InputOneofCase.Manifests:
+                IReadOnlyList<ManifestObject> objects;
                 try
                 {
-                    set = ManifestReader.Read(request.Manifests, "manifests");
+                    objects = ManifestReader.Scan(request.Manifests, "manifests", Limits);
                 }
                 catch (InvalidObjectException e)
                 {
                     throw ApiErrors.Invalid(e.Message);
                 }
-                break;
+                catch (ManifestLimitException e)
+                {
+                    throw ApiErrors.ResourceExhausted(e.Message);
+                }
+                string Only(string kind) => $"manifests: {kind} objects come from the cluster; send PodGroups and Pods only";
+                if (objects.Any(o => o.Type == typeof(V1Node))) throw ApiErrors.Invalid(Only("Node"));
+                if (objects.Any(o => o.Type == typeof(TopologyResource))) throw ApiErrors.Invalid(Only("Topology"));
+                if (objects.Any(o => o.Type == typeof(V1PriorityClass))) throw ApiErrors.Invalid(Only("PriorityClass"));
+                var pods = objects.Where(o => o.Type == typeof(V1Pod)).ToList();
+                if (pods.Count == 0) throw ApiErrors.Invalid("manifests", "hold no Pod: nothing to place");
+                var namespaces = pods.Select(p => p.Namespace ?? "default").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                return new Input(namespaces, () => Convert(objects, namespaces));
             default:
                 throw ApiErrors.Invalid("input", "set workload or manifests");
         }
-        string Only(string kind) => $"manifests: {kind} objects come from the cluster; send PodGroups and Pods only";
-        if (set.Nodes.Count > 0) throw ApiErrors.Invalid(Only("Node"));
-        if (set.Topologies.Count > 0) throw ApiErrors.Invalid(Only("Topology"));
-        if (set.PriorityClasses.Count > 0) throw ApiErrors.Invalid(Only("PriorityClass"));
-        if (set.Pods.Count == 0) throw ApiErrors.Invalid("manifests", "hold no Pod: nothing to place");
-        if (set.Pods.Count > WorkloadManifests.MaxPods) throw ApiErrors.Invalid("manifests", $"hold more than {WorkloadManifests.MaxPods} pods");
-        foreach (var p in set.Pods.Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName)))
-            throw ApiErrors.Invalid($"manifests: Pod {p.Metadata?.NamespaceProperty ?? "default"}/{p.Metadata?.Name}: spec.nodeName: must be empty; whatif places pods, it does not take bound ones");
+    }
+
+    /// <summary>Caller's thread, once authorized: the manifests as Kubernetes objects; InvalidArgument names the field.</summary>
+    private static ManifestSet Convert(IReadOnlyList<ManifestObject> objects, IReadOnlyList<string> authorized)
+    {
+        ManifestSet set;
+        try
+        {
+            set = ManifestReader.Convert(objects);
+        }
+        catch (InvalidObjectException e)
+        {
+            throw ApiErrors.Invalid(e.Message);
+        }
+        foreach (var p in set.Pods)
+        {
+            var ns = string.IsNullOrEmpty(p.Metadata?.NamespaceProperty) ? "default" : p.Metadata.NamespaceProperty;
+            // The namespace was authorized as the YAML wrote it; the typed object must agree.
+            if (!authorized.Contains(ns, StringComparer.Ordinal))
+                throw ApiErrors.Invalid($"manifests: Pod {ns}/{p.Metadata?.Name}: metadata.namespace: not read the same way twice; write it as a plain string");
+            if (!string.IsNullOrEmpty(p.Spec?.NodeName))
+                throw ApiErrors.Invalid($"manifests: Pod {ns}/{p.Metadata?.Name}: spec.nodeName: must be empty; whatif places pods, it does not take bound ones");
+        }
         return set;
     }
 

@@ -23,10 +23,10 @@ public sealed class SchedulerService(SchedulerState state, ApiAccess access, Tim
 
     public override async Task<WhatIfResponse> WhatIf(WhatIfRequest request, ServerCallContext context)
     {
-        var set = LiveWhatIf.Parse(request);
-        var namespaces = set.Pods.Select(p => string.IsNullOrEmpty(p.Metadata?.NamespaceProperty) ? "default" : p.Metadata.NamespaceProperty)
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        foreach (var ns in namespaces) await access.AuthorizeAsync(context, ApiAccess.CreatePods(ns)).ConfigureAwait(false);
+        // Authorized before the objects are built: reading first is bounded and cheap (LiveWhatIf.Read).
+        var input = LiveWhatIf.Read(request);
+        foreach (var ns in input.Namespaces) await access.AuthorizeAsync(context, ApiAccess.CreatePods(ns)).ConfigureAwait(false);
+        var set = input.Build();
         var prepared = await AskAsync(view => LiveWhatIf.Prepare(view, set), context).ConfigureAwait(false);
         return LiveWhatIf.Evaluate(prepared, time);
     }

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Quorum.Kubernetes;
@@ -18,11 +19,37 @@ public sealed class ManifestSet
     public List<string> Ignored { get; } = [];
 }
 
+/// <summary>One object of a manifest as read, before it is converted: where it is, what it is, and its namespace as written.</summary>
+/// <param name="Type">The class it is converted to; null for kinds scheduling does not use.</param>
+public sealed record ManifestObject(string Where, string ApiVersion, string Kind, Type? Type, string? Namespace, YamlMappingNode Node);
+
+/// <summary>Bounds on what <see cref="ManifestReader"/> reads: objects (documents and List items) and nesting depth.</summary>
+public sealed record ManifestLimits(int MaxObjects = int.MaxValue, int MaxDepth = 100, string LimitName = "the most that is read")
+{
+    public static ManifestLimits Default { get; } = new();
+}
+
+/// <summary>Input over <see cref="ManifestLimits.MaxObjects"/>; reading stopped there.</summary>
+public sealed class ManifestLimitException : Exception
+{
+    public ManifestLimitException() { }
+    public ManifestLimitException(string message) : base(message) { }
+    public ManifestLimitException(string message, Exception inner) : base(message, inner) { }
+}
+
 /// <summary>
 /// Reads multi-document YAML and <c>List</c> objects, as <c>kubectl get nodes,pods -A -o yaml</c> writes
 /// them, into typed objects. A document that is not valid YAML or not a Kubernetes object is refused
 /// with the file and document number.
 /// </summary>
+/// <remarks>
+/// Manifests can come from callers of the gRPC API, so reading is bounded before anything is built:
+/// YAML aliases are refused (each would repeat a subtree: a few hundred bytes of aliases to aliases
+/// stand for millions of objects), nesting is bounded (<see cref="ManifestLimits.MaxDepth"/>), a List
+/// holds objects, not Lists (kubectl's List is one level), and objects are counted as they are found,
+/// stopping at <see cref="ManifestLimits.MaxObjects"/>. <see cref="Scan"/> does this and nothing
+/// costly; <see cref="Convert"/> then builds the typed objects.
+/// </remarks>
 public static class ManifestReader
 {
     private static readonly Dictionary<string, Type> Types = new(StringComparer.Ordinal)
@@ -57,49 +84,91 @@ public static class ManifestReader
         return set;
     }
 
-    public static ManifestSet Read(string yaml, string source = "<input>", ManifestSet? into = null)
+    public static ManifestSet Read(string yaml, string source = "<input>", ManifestSet? into = null) =>
+        Convert(Scan(yaml, source, ManifestLimits.Default), into);
+
+    /// <summary>
+    /// The objects of <paramref name="yaml"/>, List items flattened, checked only as far as is cheap:
+    /// YAML syntax, no aliases, nesting, apiVersion and kind set, and their number.
+    /// </summary>
+    /// <exception cref="InvalidObjectException">Not YAML, an alias, too deep, not an object, or a List in a List.</exception>
+    /// <exception cref="ManifestLimitException">More than <see cref="ManifestLimits.MaxObjects"/> objects.</exception>
+    public static IReadOnlyList<ManifestObject> Scan(string yaml, string source, ManifestLimits limits)
     {
-        var set = into ?? new ManifestSet();
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(new BoundedParser(new Parser(new StringReader(yaml)), source, limits.MaxDepth));
         }
         catch (YamlException e)
         {
             throw new InvalidObjectException($"{source}: not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
         }
+        var objects = new List<ManifestObject>();
+        void Add(YamlMappingNode map, string where)
+        {
+            if (objects.Count == limits.MaxObjects)
+                throw new ManifestLimitException($"{where}: more than {limits.MaxObjects} objects, {limits.LimitName}");
+            var (apiVersion, kind) = Identify(map, where);
+            var type = Types.GetValueOrDefault($"{apiVersion}/{kind}");
+            var ns = Child(map, "metadata") is YamlMappingNode meta && Child(meta, "namespace") is YamlScalarNode s && !IsNull(s) ? s.Value : null;
+            objects.Add(new ManifestObject(where, apiVersion, kind, type, ns, map));
+        }
         for (var i = 0; i < stream.Documents.Count; i++)
         {
             var root = stream.Documents[i].RootNode;
+            var where = $"{source}: document {i + 1}";
             if (root is YamlScalarNode { Value: null or "" }) continue;
             if (root is not YamlMappingNode map)
-                throw new InvalidObjectException($"{source}: document {i + 1} is not a Kubernetes object (a mapping with apiVersion and kind)");
-            AddObject(map, $"{source}: document {i + 1}", set);
+                throw new InvalidObjectException($"{where} is not a Kubernetes object (a mapping with apiVersion and kind)");
+            var (_, kind) = Identify(map, where);
+            if (!IsList(kind))
+            {
+                Add(map, where);
+                continue;
+            }
+            if (Child(map, "items") is not YamlSequenceNode items) continue;
+            var n = 0;
+            foreach (var item in items)
+            {
+                var at = $"{where} items[{n}]";
+                if (item is not YamlMappingNode m) throw new InvalidObjectException($"{where}: items[{n}] is not an object");
+                if (IsList(Identify(m, at).Kind))
+                    throw new InvalidObjectException($"{at}: a List inside a List is not read (kubectl's List holds objects, not Lists)");
+                Add(m, at);
+                n++;
+            }
         }
+        return objects;
+    }
+
+    /// <summary>The objects scheduling uses, typed; other kinds are listed in <see cref="ManifestSet.Ignored"/>.</summary>
+    /// <exception cref="InvalidObjectException">An object the client library cannot read, or a quantity that is not one; the message names it.</exception>
+    public static ManifestSet Convert(IEnumerable<ManifestObject> objects, ManifestSet? into = null)
+    {
+        var set = into ?? new ManifestSet();
+        foreach (var o in objects) AddObject(o, set);
         return set;
     }
 
-    private static void AddObject(YamlMappingNode map, string where, ManifestSet set)
+    private static bool IsList(string kind) => kind.EndsWith("List", StringComparison.Ordinal);
+
+    private static (string ApiVersion, string Kind) Identify(YamlMappingNode map, string where)
     {
         var apiVersion = Scalar(map, "apiVersion");
         var kind = Scalar(map, "kind");
         if (apiVersion is null || kind is null) throw new InvalidObjectException($"{where}: apiVersion and kind must be set");
-        if (kind.EndsWith("List", StringComparison.Ordinal))
-        {
-            if (map.Children.TryGetValue(new YamlScalarNode("items"), out var items) && items is YamlSequenceNode seq)
-            {
-                var n = 0;
-                foreach (var item in seq)
-                {
-                    if (item is not YamlMappingNode m) throw new InvalidObjectException($"{where}: items[{n}] is not an object");
-                    AddObject(m, $"{where} items[{n}]", set);
-                    n++;
-                }
-            }
-            return;
-        }
-        if (!Types.TryGetValue($"{apiVersion}/{kind}", out var type))
+        return (apiVersion, kind);
+    }
+
+    /// <summary>A plain scalar YAML reads as null, as the client library's deserializer does.</summary>
+    private static bool IsNull(YamlScalarNode s) =>
+        s.Value is null or "" || (s.Style == YamlDotNet.Core.ScalarStyle.Plain && s.Value is "~" or "null" or "Null" or "NULL");
+
+    private static void AddObject(ManifestObject o, ManifestSet set)
+    {
+        var (where, apiVersion, kind, type, map) = (o.Where, o.ApiVersion, o.Kind, o.Type, o.Node);
+        if (type is null)
         {
             set.Ignored.Add($"{apiVersion}/{kind}");
             return;
@@ -125,6 +194,33 @@ public static class ManifestReader
             case TopologyResource t: set.Topologies.Add(t); break;
             case V1PriorityClass pc: set.PriorityClasses.Add(pc); break;
             default: set.Ignored.Add(type.Name); break;
+        }
+    }
+
+    /// <summary>
+    /// The YAML parser's events, refusing aliases and nesting deeper than <c>maxDepth</c> before the
+    /// document model is built (building it recurses once per level).
+    /// </summary>
+    private sealed class BoundedParser(IParser inner, string source, int maxDepth) : IParser
+    {
+        private int _depth;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (!inner.MoveNext()) return false;
+            switch (inner.Current)
+            {
+                case AnchorAlias alias:
+                    throw new InvalidObjectException($"{source}: line {alias.Start.Line}, column {alias.Start.Column}: YAML aliases (*{alias.Value}) are not accepted: write the value out");
+                case MappingStart or SequenceStart when ++_depth > maxDepth:
+                    throw new InvalidObjectException($"{source}: line {inner.Current.Start.Line}, column {inner.Current.Start.Column}: nested deeper than {maxDepth} levels");
+                case MappingEnd or SequenceEnd:
+                    _depth--;
+                    break;
+            }
+            return true;
         }
     }
 
