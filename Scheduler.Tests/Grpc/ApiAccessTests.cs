@@ -1,7 +1,10 @@
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
+using Microsoft.Extensions.DependencyInjection;
 using Quorum.Api.V1Alpha1;
+using Quorum.Cli;
+using Quorum.Hosting;
 using Quorum.Configuration;
 using Quorum.Tests.ApiServer;
 
@@ -22,10 +25,11 @@ public class ApiAccessTests : GrpcHostFixture
         var o = new KubeApiStandInOptions();
         o.Tokens["alice-token"] = new ReviewUser("alice", ["platform"]);
         o.Tokens["bob-token"] = new ReviewUser("bob", ["ml-users"]);
+        o.Tokens["carol-quorum-token"] = new ReviewUser("carol", ["platform"], Audiences: ["quorum"]);
         o.Authorize = a =>
         {
             lock (_reviews) _reviews.Add(a);
-            return a.User == "alice";
+            return a.User is "alice" or "carol";
         };
         return o;
     }
@@ -60,6 +64,90 @@ public class ApiAccessTests : GrpcHostFixture
                 Is.EqualTo(new[] { ("bob", "list", "", "nodes", (string?)null), ("alice", "list", "", "nodes", null) }));
             Assert.That(_reviews[^1].Groups, Is.EqualTo(new[] { "platform" }));
         }
+    }
+
+    [Test]
+    public async Task An_empty_bearer_token_is_Unauthenticated()
+    {
+        SeedCluster();
+        var host = await StartHostAsync(WithTokens());
+
+        var empty = await FailsAsync(ApiClient(host).CapacityAsync(new CapacityRequest(), new Metadata { { "authorization", "Bearer \t " } }));
+
+        Assert.That((empty.StatusCode, empty.Status.Detail), Is.EqualTo((StatusCode.Unauthenticated, "the authorization metadata must be \"Bearer TOKEN\"")));
+    }
+
+    /// <summary>TokenReviews time out in the client, as HttpClient reports its timeout; everything else goes through.</summary>
+    private sealed class TokenReviewTimesOut : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            request.RequestUri!.AbsolutePath.EndsWith("/tokenreviews", StringComparison.Ordinal)
+                ? throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout", new TimeoutException())
+                : base.SendAsync(request, cancellationToken);
+    }
+
+    [Test]
+    public async Task A_review_the_API_server_does_not_answer_in_time_is_Unavailable()
+    {
+        SeedCluster();
+        using var timingOut = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = Api.BaseAddress.ToString() }, new TokenReviewTimesOut());
+        var host = RunCommand.Build(WithTokens(), timingOut, "grpc-timeout");
+        try
+        {
+            await host.StartAsync();
+            var state = host.Services.GetRequiredService<SchedulerState>();
+            await KubeApiStandIn.WaitForAsync(() => state.Synced, because: "the scheduler lists the cluster");
+
+            var e = await FailsAsync(ApiClient(host).CapacityAsync(new CapacityRequest(), Bearer("alice-token")));
+
+            Assert.That(e.StatusCode, Is.EqualTo(StatusCode.Unavailable), e.Status.Detail);
+            Assert.That(e.Status.Detail, Does.StartWith("could not check the caller with the API server (TokenReview): no answer within 10 s"));
+        }
+        finally
+        {
+            await host.StopAsync();
+            await host.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task With_audiences_set_only_tokens_made_for_them_are_accepted()
+    {
+        SeedCluster();
+        var options = WithTokens();
+        options.GrpcAuthentication.Audiences = ["quorum"];
+        var host = await StartHostAsync(options);
+        var client = ApiClient(host);
+
+        var carol = await client.CapacityAsync(new CapacityRequest(), Bearer("carol-quorum-token"));
+        Assert.That(carol.Cluster.GpuTotal, Is.EqualTo(32));
+        // alice's token is for the API server (no --audience): not a credential for Quorum.
+        var alice = await FailsAsync(client.CapacityAsync(new CapacityRequest(), Bearer("alice-token")));
+        Assert.That(alice.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), alice.Status.Detail);
+        Assert.That(alice.Status.Detail, Does.StartWith("invalid bearer token: ").And.Contain("is invalid for the target audiences [quorum]"));
+    }
+
+    [Test]
+    public async Task WhatIf_manifests_are_authorized_before_their_objects_are_read()
+    {
+        SeedCluster();
+        var host = await StartHostAsync(WithTokens());
+        var client = ApiClient(host);
+        // Valid YAML, but the pod's quantity is not: only reading the objects would find it.
+        const string yaml = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p, namespace: ml}
+            spec: {containers: [{name: c, resources: {requests: {cpu: lots}}}]}
+            """;
+
+        var bob = await FailsAsync(client.WhatIfAsync(new WhatIfRequest { Manifests = yaml }, Bearer("bob-token")));
+        Assert.That(bob.StatusCode, Is.EqualTo(StatusCode.PermissionDenied), bob.Status.Detail);
+        Assert.That(bob.Status.Detail, Does.StartWith("user \"bob\" may not create pods in namespace \"ml\""));
+
+        var alice = await FailsAsync(client.WhatIfAsync(new WhatIfRequest { Manifests = yaml }, Bearer("alice-token")));
+        Assert.That(alice.StatusCode, Is.EqualTo(StatusCode.InvalidArgument), alice.Status.Detail);
+        Assert.That(alice.Status.Detail, Does.Contain("spec.containers[0].resources.requests.cpu: \"lots\" is not a valid quantity"));
     }
 
     [Test]
@@ -146,8 +234,25 @@ public class ApiAccessTests : GrpcHostFixture
         {
             "quorum.yaml: grpcBindAddress: \"0.0.0.0:10260\" is not a loopback address: set grpcAuthentication.mode to kubernetes or mtls to expose the gRPC API",
         }));
-        Assert.That(SchedulerOptionsLoader.Parse("grpcBindAddress: 0.0.0.0:10260\ngrpcAuthentication: {mode: kubernetes}\n").GrpcAuthentication.Mode,
-            Is.EqualTo("kubernetes"));
+        // Bearer tokens are credentials: off loopback they travel only over TLS.
+        var clear = Assert.Throws<OptionsException>(() => SchedulerOptionsLoader.Parse("grpcBindAddress: 0.0.0.0:10260\ngrpcAuthentication: {mode: kubernetes}\n", "quorum.yaml"));
+        Assert.That(clear!.Errors, Is.EqualTo(new[]
+        {
+            "quorum.yaml: grpcAuthentication.tlsCertFile: \"\" must be set for mode kubernetes on a non-loopback grpcBindAddress: bearer tokens must not travel in clear text",
+            "quorum.yaml: grpcAuthentication.tlsKeyFile: \"\" must be set for mode kubernetes on a non-loopback grpcBindAddress: bearer tokens must not travel in clear text",
+        }));
+        Assert.That(SchedulerOptionsLoader.Parse("grpcBindAddress: 127.0.0.1:10260\ngrpcAuthentication: {mode: kubernetes}\n").GrpcAuthentication.Mode,
+            Is.EqualTo("kubernetes"), "on loopback a token does not leave the host");
+        var pem = Path.GetTempFileName();
+        try
+        {
+            var tls = SchedulerOptionsLoader.Parse($"grpcBindAddress: 0.0.0.0:10260\ngrpcAuthentication: {{mode: kubernetes, tlsCertFile: {pem}, tlsKeyFile: {pem}, audiences: [quorum]}}\n");
+            Assert.That(tls.GrpcAuthentication.Audiences, Is.EqualTo(new[] { "quorum" }));
+        }
+        finally
+        {
+            File.Delete(pem);
+        }
         var mtls = Assert.Throws<OptionsException>(() => SchedulerOptionsLoader.Parse("grpcAuthentication: {mode: mtls}\n", "quorum.yaml"));
         Assert.That(mtls!.Errors, Is.EqualTo(new[]
         {

@@ -94,4 +94,19 @@ public class MutualTlsTests : GrpcHostFixture
         Assert.That(unsigned.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), unsigned.Status.Detail);
         Assert.That(unsigned.Status.Detail, Does.StartWith("client certificate \"CN=stranger\" is not valid for this API"));
     }
+
+    [Test]
+    public void Client_certificates_are_checked_against_clientCAFile_alone_fetching_nothing()
+    {
+        using var clientCa = Authority("quorum-client-ca");
+
+        using var chain = Quorum.Api.ApiAccess.ClientChain([clientCa]);
+
+        // A caller's certificate names URLs (AIA, CRL distribution points): the scheduler must not
+        // fetch them while the call waits. Revocation: replace clientCAFile (README).
+        Assert.That(chain.ChainPolicy.DisableCertificateDownloads, Is.True);
+        Assert.That(chain.ChainPolicy.RevocationMode, Is.EqualTo(X509RevocationMode.NoCheck));
+        Assert.That(chain.ChainPolicy.TrustMode, Is.EqualTo(X509ChainTrustMode.CustomRootTrust));
+        Assert.That(chain.ChainPolicy.CustomTrustStore.Cast<X509Certificate2>().Select(c => c.Subject), Is.EqualTo(new[] { "CN=quorum-client-ca" }));
+    }
 }

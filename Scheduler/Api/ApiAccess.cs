@@ -21,6 +21,9 @@ public sealed partial class ApiAccess
     private const string CallerKey = "quorum.caller";
     private const string HealthService = "/grpc.health.v1.Health/";
 
+    /// <summary>How long a TokenReview or SubjectAccessReview may take before the call is Unavailable.</summary>
+    private static readonly TimeSpan ReviewTimeout = TimeSpan.FromSeconds(10);
+
     private readonly string _mode;
     private readonly KubernetesAccessReview? _reviews;
     private readonly X509Certificate2Collection? _clientCAs;
@@ -32,10 +35,9 @@ public sealed partial class ApiAccess
         _mode = options.GrpcAuthentication.Mode;
         if (_mode == GrpcAuthenticationOptions.Kubernetes)
         {
-            _reviews = new KubernetesAccessReview(client, time, Configuration.GoDuration.Parse(options.GrpcAuthentication.CacheTtl));
-            if (options.GrpcAuthentication.TlsCertFile.Length == 0 && System.Net.IPEndPoint.TryParse(options.GrpcBindAddress, out var ep)
-                && !System.Net.IPAddress.IsLoopback(ep.Address))
-                Log.TokensInClearText(_log, options.GrpcBindAddress);
+            // Tokens in clear text off loopback are refused at start-up (SchedulerOptionsLoader).
+            _reviews = new KubernetesAccessReview(client, time, Configuration.GoDuration.Parse(options.GrpcAuthentication.CacheTtl),
+                options.GrpcAuthentication.Audiences);
         }
         if (_mode == GrpcAuthenticationOptions.Mtls)
         {
@@ -66,17 +68,7 @@ public sealed partial class ApiAccess
         if (_reviews is null) return;
         var caller = context.UserState.TryGetValue(CallerKey, out var c) ? (ApiCaller)c
             : throw new InvalidOperationException("AuthorizeAsync before AuthenticateAsync: the access interceptor is not installed");
-        bool allowed;
-        string reason;
-        try
-        {
-            (allowed, reason) = await _reviews.AuthorizeAsync(caller, attributes, context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
-        {
-            Log.ReviewFailed(_log, "SubjectAccessReview", e.Message);
-            throw ApiErrors.Unavailable($"could not check access with the API server: {e.Message}");
-        }
+        var (allowed, reason) = await ReviewAsync("SubjectAccessReview", ct => _reviews.AuthorizeAsync(caller, attributes, ct), context).ConfigureAwait(false);
         if (!allowed)
         {
             Log.Denied(_log, caller.User, attributes);
@@ -88,19 +80,9 @@ public sealed partial class ApiAccess
     {
         var header = context.RequestHeaders.GetValue("authorization");
         if (string.IsNullOrEmpty(header)) throw ApiErrors.Unauthenticated("no credentials: send the metadata \"authorization: Bearer TOKEN\" with a Kubernetes token");
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
-            throw ApiErrors.Unauthenticated("the authorization metadata must be \"Bearer TOKEN\"");
-        ApiCaller? caller;
-        string error;
-        try
-        {
-            (caller, error) = await _reviews!.AuthenticateAsync(header[7..].Trim(), context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
-        {
-            Log.ReviewFailed(_log, "TokenReview", e.Message);
-            throw ApiErrors.Unavailable($"could not review the token with the API server: {e.Message}");
-        }
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : "";
+        if (token.Length == 0) throw ApiErrors.Unauthenticated("the authorization metadata must be \"Bearer TOKEN\"");
+        var (caller, error) = await ReviewAsync("TokenReview", ct => _reviews!.AuthenticateAsync(token, ct), context).ConfigureAwait(false);
         if (caller is null)
         {
             Log.Unauthenticated(_log, context.Peer, error);
@@ -109,15 +91,36 @@ public sealed partial class ApiAccess
         return caller;
     }
 
+    /// <summary>
+    /// A review sent to the API server, waiting at most <see cref="ReviewTimeout"/>: the API server
+    /// refusing, unreachable or slow is Unavailable (the caller may retry), not Unknown.
+    /// </summary>
+    private async Task<T> ReviewAsync<T>(string review, Func<CancellationToken, Task<T>> send, ServerCallContext context)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        timeout.CancelAfter(ReviewTimeout);
+        try
+        {
+            return await send(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            Log.ReviewFailed(_log, review, e.Message);
+            throw ApiErrors.Unavailable($"could not check the caller with the API server ({review}): {e.Message}");
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            // Ours (ReviewTimeout) or the client library's own HTTP timeout.
+            Log.ReviewFailed(_log, review, "timed out");
+            throw ApiErrors.Unavailable($"could not check the caller with the API server ({review}): no answer within {ReviewTimeout.TotalSeconds:0} s");
+        }
+    }
+
     private ApiCaller FromCertificate(ServerCallContext context)
     {
         var cert = context.GetHttpContext().Connection.ClientCertificate
             ?? throw ApiErrors.Unauthenticated("no client certificate: this API requires one signed by its client CA");
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_clientCAs!);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2", "Client Authentication"));
+        using var chain = ClientChain(_clientCAs!);
         if (!chain.Build(cert))
         {
             var why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
@@ -125,6 +128,23 @@ public sealed partial class ApiAccess
             throw ApiErrors.Unauthenticated($"client certificate \"{cert.Subject}\" is not valid for this API: {why}");
         }
         return new ApiCaller(cert.GetNameInfo(X509NameType.SimpleName, false), [], "", new Dictionary<string, IReadOnlyList<string>>());
+    }
+
+    /// <summary>
+    /// How a client certificate is checked: it must chain to <paramref name="clientCAs"/> alone, for
+    /// client authentication. Nothing is fetched while a caller waits (its certificate could name any
+    /// URL in its AIA extension), and revocation is not checked: to revoke, replace clientCAFile or
+    /// issue short-lived certificates.
+    /// </summary>
+    internal static X509Chain ClientChain(X509Certificate2Collection clientCAs)
+    {
+        var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(clientCAs);
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2", "Client Authentication"));
+        return chain;
     }
 
     private static partial class Log
@@ -137,8 +157,5 @@ public sealed partial class ApiAccess
 
         [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "{Review} failed: {Error}")]
         public static partial void ReviewFailed(ILogger logger, string review, string error);
-
-        [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "gRPC API on {Address} takes bearer tokens without TLS: set grpcAuthentication.tlsCertFile and tlsKeyFile")]
-        public static partial void TokensInClearText(ILogger logger, string address);
     }
 }

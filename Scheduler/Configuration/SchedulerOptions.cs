@@ -60,7 +60,7 @@ public sealed class GrpcAuthenticationOptions
     /// <summary>none (loopback only), kubernetes (bearer token: TokenReview, then SubjectAccessReview) or mtls (client certificate signed by clientCAFile).</summary>
     public string Mode { get; set; } = None;
 
-    /// <summary>Serving certificate and key (PEM). Required for mtls; with kubernetes, tokens travel in clear text without them.</summary>
+    /// <summary>Serving certificate and key (PEM). Required for mtls, and for kubernetes on a non-loopback address (no bearer tokens in clear text).</summary>
     public string TlsCertFile { get; set; } = "";
 
     public string TlsKeyFile { get; set; } = "";
@@ -70,6 +70,13 @@ public sealed class GrpcAuthenticationOptions
 
     /// <summary>How long a TokenReview or SubjectAccessReview answer is reused (as kube's delegated authn/authz caches).</summary>
     public string CacheTtl { get; set; } = "10s";
+
+    /// <summary>
+    /// kubernetes: the audiences a token must be meant for (TokenReview spec.audiences), e.g. [quorum]
+    /// for tokens from <c>kubectl create token SA --audience quorum</c>. Empty: the API server's own
+    /// audiences, so any token the API server takes is taken here too.
+    /// </summary>
+    public List<string> Audiences { get; set; } = [];
 }
 
 /// <summary>Requests per second and burst per caller address.</summary>

@@ -77,21 +77,27 @@ public static class SchedulerOptionsLoader
         Address("healthzBindAddress", o.HealthzBindAddress);
         Address("grpcBindAddress", o.GrpcBindAddress);
         var auth = o.GrpcAuthentication;
-        void File(string field, string path, bool required)
+        void File(string field, string path, string? requiredFor)
         {
-            if (path.Length == 0) { if (required) Error(field, path, $"must be set for mode {auth.Mode}"); }
+            if (path.Length == 0) { if (requiredFor is not null) Error(field, path, $"must be set for {requiredFor}"); }
             else if (!System.IO.File.Exists(path)) Error(field, path, "does not exist");
         }
+        var exposed = IPEndPoint.TryParse(o.GrpcBindAddress, out var grpc) && !IPAddress.IsLoopback(grpc.Address);
         if (auth.Mode is not (GrpcAuthenticationOptions.None or GrpcAuthenticationOptions.Kubernetes or GrpcAuthenticationOptions.Mtls))
             Error("grpcAuthentication.mode", auth.Mode, "is not one of none, kubernetes, mtls");
-        else if (auth.Mode == GrpcAuthenticationOptions.None && IPEndPoint.TryParse(o.GrpcBindAddress, out var grpc) && !IPAddress.IsLoopback(grpc.Address))
+        else if (auth.Mode == GrpcAuthenticationOptions.None && exposed)
             Error("grpcBindAddress", o.GrpcBindAddress, "is not a loopback address: set grpcAuthentication.mode to kubernetes or mtls to expose the gRPC API");
-        var mtls = auth.Mode == GrpcAuthenticationOptions.Mtls;
-        File("grpcAuthentication.tlsCertFile", auth.TlsCertFile, mtls);
-        File("grpcAuthentication.tlsKeyFile", auth.TlsKeyFile, mtls);
-        File("grpcAuthentication.clientCAFile", auth.ClientCAFile, mtls);
+        // Bearer tokens are credentials (often a ServiceAccount's, valid for the API server): off
+        // loopback they travel only over TLS.
+        var tlsFor = auth.Mode == GrpcAuthenticationOptions.Mtls ? "mode mtls"
+            : auth.Mode == GrpcAuthenticationOptions.Kubernetes && exposed ? "mode kubernetes on a non-loopback grpcBindAddress: bearer tokens must not travel in clear text"
+            : null;
+        File("grpcAuthentication.tlsCertFile", auth.TlsCertFile, tlsFor);
+        File("grpcAuthentication.tlsKeyFile", auth.TlsKeyFile, tlsFor);
+        File("grpcAuthentication.clientCAFile", auth.ClientCAFile, auth.Mode == GrpcAuthenticationOptions.Mtls ? "mode mtls" : null);
         if ((auth.TlsCertFile.Length == 0) != (auth.TlsKeyFile.Length == 0))
             Error("grpcAuthentication.tlsKeyFile", auth.TlsKeyFile, "must be set together with tlsCertFile");
+        foreach (var a in auth.Audiences.Where(string.IsNullOrWhiteSpace)) Error("grpcAuthentication.audiences", a, "must not be empty");
         Duration("grpcAuthentication.cacheTtl", auth.CacheTtl, TimeSpan.Zero);
         if (o.GrpcMaxRequestBytes is < 1024 or > 64 * 1024 * 1024) Error("grpcMaxRequestBytes", o.GrpcMaxRequestBytes, "must be between 1024 and 67108864");
         if (o.GrpcRateLimit.Qps < 1) Error("grpcRateLimit.qps", o.GrpcRateLimit.Qps, "must be at least 1");
