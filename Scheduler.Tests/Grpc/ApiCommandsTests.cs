@@ -25,6 +25,26 @@ public class ApiCommandsTests : GrpcHostFixture
         _address = $"127.0.0.1:{AddressOf(host).Port}";
     }
 
+    [TestCase("10.0.0.7:10260", null, true)]
+    [TestCase("http://quorum.example:10260", null, true)]
+    [TestCase("127.0.0.1:10260", null, false)]
+    [TestCase("localhost:10260", null, false)]
+    [TestCase("[::1]:10260", null, false)]
+    [TestCase("https://quorum.example:10260", null, false)]
+    [TestCase("10.0.0.7:10260", "ca.crt", false)]
+    public void A_token_sent_without_TLS_off_loopback_is_warned_about(string address, string? caFile, bool warns)
+    {
+        using var connection = new ApiConnection();
+        string[] args = ["--address", address, "--token", "t", .. caFile is null ? Array.Empty<string>() : ["--ca-file", caFile]];
+        for (var i = 0; i < args.Length; i++) Assert.That(connection.TryParse(args, ref i), Is.True);
+
+        Assert.That(connection.ClearTextWarning, warns ? Does.StartWith($"warning: sending the token to {address} without TLS") : Is.Null);
+        using var anonymous = new ApiConnection();
+        var a = new[] { "--address", address };
+        for (var i = 0; i < a.Length; i++) Assert.That(anonymous.TryParse(a, ref i), Is.True);
+        Assert.That(anonymous.ClearTextWarning, Is.Null, "no token, nothing to leak");
+    }
+
     [Test]
     public async Task Capacity_prints_a_table_per_domain_and_a_heat_map_of_free_GPUs()
     {

@@ -61,12 +61,35 @@ public sealed class ApiConnection : IDisposable
     /// <summary>The token as call metadata (not call credentials, which gRPC sends only over TLS: loopback h2c is the default).</summary>
     public Metadata Headers => Token is null ? [] : new Metadata { { "authorization", $"Bearer {Token}" } };
 
+    private bool Tls => CaFile is not null || CertFile is not null;
+
+    private Uri Uri => Address.Contains("://", StringComparison.Ordinal) ? new Uri(Address) : new Uri($"{(Tls ? "https" : "http")}://{Address}");
+
+    /// <summary>A warning when the token would cross the network in clear text (no TLS, not loopback); null otherwise.</summary>
+    public string? ClearTextWarning
+    {
+        get
+        {
+            if (Token is null) return null;
+            Uri uri;
+            try
+            {
+                uri = Uri;
+            }
+            catch (UriFormatException)
+            {
+                return null;
+            }
+            if (uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback) return null;
+            return $"warning: sending the token to {Address} without TLS: anyone on the way can read it and use it (pass --ca-file, or an https:// address)";
+        }
+    }
+
     public GrpcChannel Channel()
     {
         if (_channel is not null) return _channel;
         if ((CertFile is null) != (KeyFile is null)) throw new ArgumentException("--cert-file and --key-file go together");
-        var tls = CaFile is not null || CertFile is not null;
-        var uri = Address.Contains("://", StringComparison.Ordinal) ? new Uri(Address) : new Uri($"{(tls ? "https" : "http")}://{Address}");
+        var uri = Uri;
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
         try
         {
@@ -100,6 +123,7 @@ public sealed class ApiConnection : IDisposable
     public async Task<(T? Response, int Code)> CallAsync<T>(Func<Metadata, CancellationToken, AsyncUnaryCall<T>> call, TextWriter stderr, CancellationToken cancellationToken)
         where T : class
     {
+        if (ClearTextWarning is { } warning) await stderr.WriteLineAsync(warning).ConfigureAwait(false);
         try
         {
             return (await call(Headers, cancellationToken).ConfigureAwait(false), 0);
