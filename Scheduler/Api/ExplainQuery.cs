@@ -53,7 +53,9 @@ internal static class ExplainQuery
         response.IsPodGroup = isPodGroup;
 
         var attempt = insight.LastAttempt(group);
-        var assembled = cluster.Assemble(names, view.Options.DefaultTopology);
+        // The loop's own assembly when current: assembling every gang of the cluster per question
+        // would make Explain cost O(pods) on the scheduler's thread.
+        var assembled = view.Loop.CurrentGangs ?? cluster.Assemble(names, view.Options.DefaultTopology);
         var podRefusals = assembled.RefusedPods.ToDictionary(r => r.Pod, r => r.Reason);
         var unplaced = attempt?.Decision.Unplaced.ToDictionary(u => u.Pod, u => u.Reason) ?? [];
         var members = isPodGroup

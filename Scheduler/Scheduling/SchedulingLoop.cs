@@ -38,6 +38,9 @@ public sealed class SchedulingLoop(
 
     public GangDecision? LastDecision(ObjectKey group) => _lastDecision.GetValueOrDefault(group);
 
+    /// <summary>The gangs as the last pass assembled them, while no event has changed the state since; otherwise null.</summary>
+    public AssembledGangs? CurrentGangs => _assembled is not null && _assembledVersion == state.Version ? _assembled : null;
+
     public async Task<LoopPass> RunOnceAsync(CancellationToken cancellationToken)
     {
         if (state.Cache.ExpireAssumedPods().Count > 0 || state.CapacityEpoch != _capacityEpoch)
