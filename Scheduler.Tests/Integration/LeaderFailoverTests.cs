@@ -34,12 +34,13 @@ public sealed class LeaderFailoverTests(string cluster) : IntegrationTest(cluste
         return await http.GetStringAsync(new Uri(new Uri(address), "/readyz"));
     }
 
-    private async Task<(SchedulerInstance Leader, SchedulerInstance Standby)> TwoReplicasAsync()
+    private async Task<(SchedulerInstance Leader, SchedulerInstance Standby)> TwoReplicasAsync(string leaseDuration = "2s")
     {
         for (var i = 0; i < 2; i++) await Cluster.NodeAsync($"n{i}");
-        var a = await StartSchedulerAsync("quorum-a", leaderElect: true);
+        void Lease(Quorum.Configuration.SchedulerOptions o) => o.LeaderElection.LeaseDuration = leaseDuration;
+        var a = await StartSchedulerAsync("quorum-a", leaderElect: true, configure: Lease);
         await TestCluster.WaitUntilAsync(async () => await HolderAsync() == "quorum-a", "the first replica leads");
-        var b = await StartSchedulerAsync("quorum-b", leaderElect: true);
+        var b = await StartSchedulerAsync("quorum-b", leaderElect: true, configure: Lease);
         await TestCluster.WaitUntilAsync(() => Task.FromResult(b.State.Synced), "the standby's cache is synced");
 
         await Cluster.PodAsync("first", gpus: 8);
@@ -58,11 +59,12 @@ public sealed class LeaderFailoverTests(string cluster) : IntegrationTest(cluste
     [Test]
     public async Task When_the_leader_stops_it_releases_the_lease_and_the_standby_takes_over_at_once()
     {
-        var (a, b) = await TwoReplicasAsync();
+        // A long lease, so that a takeover well before it could only come from the release.
+        var (a, b) = await TwoReplicasAsync(leaseDuration: "8s");
         var stopped = Stopwatch.StartNew();
         await a.StopAsync();
         await TestCluster.WaitUntilAsync(async () => await HolderAsync() == "quorum-b", "the standby takes the released lease");
-        Assert.That(stopped.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "a released lease need not expire first (lease duration 2 s)");
+        Assert.That(stopped.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "a released lease need not expire first (lease duration 8 s)");
 
         await Cluster.PodAsync("second", gpus: 8);
         await BoundAsync("second");
