@@ -1,7 +1,10 @@
 using Grpc.Core;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
+using Quorum.Api;
 using Quorum.Api.V1Alpha1;
+using Quorum.Core.Snapshot;
+using Quorum.Core.Topology;
 using Quorum.Hosting;
 using Quorum.Tests.ApiServer;
 
@@ -50,8 +53,20 @@ public class WhatIfTests : GrpcHostFixture
         Assert.That(Api.List<V1Pod>("ml").Select(p => p.Metadata.Name), Is.EqualTo(new[] { "busy" }), "no pod created");
         var capacity = await client.CapacityAsync(new CapacityRequest());
         Assert.That(capacity.Domains.Select(d => d.GpuFree), Is.EqualTo(new[] { 8L, 16L }), "the live snapshot still has r2 free");
-        // The same question twice gets the same answer: the first left no trace.
-        Assert.That((await client.WhatIfAsync(Planned(2))).Groups.Single().Admitted, Is.True);
+        // The same question twice gets the same answer: the first left no trace in the what-if copy,
+        // which is kept and brought up to date rather than rebuilt per question.
+        var again = (await client.WhatIfAsync(Planned(2))).Groups.Single();
+        Assert.That(again.Placements.Select(p => p.Node).Order(), Is.EqualTo(new[] { "n3", "n4" }));
+        var workspace = host.Services.GetRequiredService<WhatIfWorkspace>().Snapshot;
+        var fresh = await state.Insight.AskAsync(v =>
+        {
+            var s = new ClusterSnapshot();
+            v.Cluster.Cache.UpdateSnapshot(s);
+            return s;
+        }, CancellationToken.None);
+        Assert.That(workspace.Nodes.Select(n => (n.Name, n.Requested)).OrderBy(n => n.Name, StringComparer.Ordinal),
+            Is.EqualTo(fresh.Nodes.Select(n => (n.Name, n.Requested)).OrderBy(n => n.Name, StringComparer.Ordinal)));
+        Assert.That(workspace.FlatTree.FreeGpu(TopologyTree.RootDomain), Is.EqualTo(fresh.FlatTree.FreeGpu(TopologyTree.RootDomain)));
     }
 
     [Test]

@@ -95,8 +95,8 @@ internal static class LiveWhatIf
         return set;
     }
 
-    /// <summary>Loop's thread: maps the objects against live priorities and topologies, copies the snapshot.</summary>
-    public static Prepared Prepare(LoopView view, ManifestSet set)
+    /// <summary>Loop's thread: maps the objects against live priorities and topologies, brings <paramref name="copy"/> up to date.</summary>
+    public static Prepared Prepare(LoopView view, ManifestSet set, ClusterSnapshot copy)
     {
         var cluster = view.Cluster;
         var ours = view.Options.SchedulerNames[0];
@@ -143,7 +143,6 @@ internal static class LiveWhatIf
             .Concat(gangs.RefusedPods.Select(r => $"Pod {r.Pod}: {r.Reason}")).ToList();
         if (invalid.Count > 0) throw ApiErrors.Invalid(string.Join("; ", invalid));
 
-        var copy = new ClusterSnapshot();
         cluster.Cache.UpdateSnapshot(copy);
         return new Prepared(copy, gangs, gangs.Ready.ToDictionary(r => r.Key, view.Queue.CountAhead), view.Options.DefaultTopology);
     }
@@ -156,6 +155,26 @@ internal static class LiveWhatIf
         var copy = prepared.Copy;
         var result = new SchedulingCycle(admission, time).Run(copy, prepared.Gangs.Ready);
         var requests = prepared.Gangs.Ready.ToDictionary(r => r.Key);
+        try
+        {
+            return Respond(prepared, admission, result, requests);
+        }
+        finally
+        {
+            // Give back what the admitted groups tentatively took, so the copy is again the cluster's
+            // and the next what-if only needs what changed since.
+            foreach (var d in result.Decisions)
+            {
+                if (d.Placements.Length == 0) continue;
+                var members = requests[d.Group].Members.ToDictionary(m => m.Key);
+                foreach (var p in d.Placements) copy.Reserve(copy.Find(p.Node)!.Slot, ResourceVector.Zero - members[p.Pod].Requests);
+            }
+        }
+    }
+
+    private static WhatIfResponse Respond(Prepared prepared, GangAdmission admission, CycleResult result, Dictionary<ObjectKey, GangRequest> requests)
+    {
+        var copy = prepared.Copy;
         var response = new WhatIfResponse();
         foreach (var d in result.Decisions)
         {

@@ -9,7 +9,7 @@ namespace Quorum.Api;
 /// quorum.v1alpha1.Scheduler: validates each request on the caller's thread, checks the caller may
 /// ask it (<see cref="ApiAccess"/>), and has the question answered on the scheduling loop's thread.
 /// </summary>
-public sealed class SchedulerService(SchedulerState state, ApiAccess access, TimeProvider time) : V1Alpha1.Scheduler.SchedulerBase
+public sealed class SchedulerService(SchedulerState state, ApiAccess access, WhatIfWorkspace workspace, TimeProvider time) : V1Alpha1.Scheduler.SchedulerBase
 {
     /// <summary>A loop that has not answered by then is stuck or stopping; the caller should not wait on.</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
@@ -27,7 +27,8 @@ public sealed class SchedulerService(SchedulerState state, ApiAccess access, Tim
         var input = LiveWhatIf.Read(request);
         foreach (var ns in input.Namespaces) await access.AuthorizeAsync(context, ApiAccess.CreatePods(ns)).ConfigureAwait(false);
         var set = input.Build();
-        var prepared = await AskAsync(view => LiveWhatIf.Prepare(view, set), context).ConfigureAwait(false);
+        using var turn = await workspace.TakeTurnAsync(context.CancellationToken).ConfigureAwait(false);
+        var prepared = await AskAsync(view => LiveWhatIf.Prepare(view, set, workspace.Snapshot), context).ConfigureAwait(false);
         return LiveWhatIf.Evaluate(prepared, time);
     }
 

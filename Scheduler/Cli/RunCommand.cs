@@ -106,6 +106,7 @@ public static class RunCommand
             });
 
         builder.Services.AddSingleton<ApiAccess>();
+        builder.Services.AddSingleton<WhatIfWorkspace>();
         builder.Services.AddSingleton<ApiAccessInterceptor>();
         builder.Services.AddSingleton<RateLimitInterceptor>();
         builder.Services.AddGrpc(o =>
