@@ -24,7 +24,8 @@ namespace Quorum.Tests.ApiServer;
 /// resourceVersion, watch history with 410 Expired, bookmarks, pagination, and metav1.Status errors.
 /// </para>
 /// <para>
-/// Known differences: no authentication/authorization/RBAC; no server-side apply (415); no
+/// Known differences: its own callers are neither authenticated nor authorized (no RBAC; TokenReview and
+/// SubjectAccessReview are answered from test-configured tokens and a decision delegate); no server-side apply (415); no
 /// managedFields; JSON bodies only (no protobuf/CBOR/YAML); validation of built-in kinds covers
 /// metadata and the pod fields a scheduler meets, not all of pkg/apis/core/validation; zero values
 /// that Go's structs would write (or omit) are not normalised beyond the common skeletons; CEL rules
