@@ -9,8 +9,6 @@ namespace Quorum.Tests.Integration;
 /// </summary>
 public sealed class BadObjectTests(string cluster) : IntegrationTest(cluster)
 {
-    private static V1PodCondition? PodScheduled(V1Pod pod) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
-
     private async Task<V1Pod> WaitForConditionAsync(string pod, string reason)
     {
         V1Pod? found = null;

@@ -48,26 +48,19 @@ public sealed class FaultyTransport : DelegatingHandler
     public int WatchesOpened => Volatile.Read(ref _watchesOpened);
 
     /// <summary>Resets every open watch connection, as a load balancer or a dying API server does.</summary>
-    public void DropWatches()
-    {
-        CancellationTokenSource old;
-        lock (_gate)
-        {
-            old = _severed;
-            _severed = new CancellationTokenSource();
-        }
-        old.Cancel();
-        old.Dispose();
-    }
+    public void DropWatches() => Fire(ref _severed);
 
     /// <summary>Ends every open watch cleanly, as the API server does when a watch's timeoutSeconds runs out.</summary>
-    public void EndWatches()
+    public void EndWatches() => Fire(ref _ended);
+
+    /// <summary>Cancels what the open watches hold and gives later watches a fresh source.</summary>
+    private void Fire(ref CancellationTokenSource source)
     {
         CancellationTokenSource old;
         lock (_gate)
         {
-            old = _ended;
-            _ended = new CancellationTokenSource();
+            old = source;
+            source = new CancellationTokenSource();
         }
         old.Cancel();
         old.Dispose();

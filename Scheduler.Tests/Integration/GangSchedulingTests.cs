@@ -13,8 +13,6 @@ public sealed class GangSchedulingTests(string cluster) : IntegrationTest(cluste
         for (var i = 0; i < pods; i++) await Cluster.PodAsync($"{group}-{i}", gpus, group: group);
     }
 
-    private static V1PodCondition? PodScheduled(V1Pod pod) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
-
     [Test]
     public async Task A_gang_waits_unbound_until_all_of_it_fits_then_is_bound_whole_and_its_status_follows()
     {

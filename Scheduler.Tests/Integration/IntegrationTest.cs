@@ -51,6 +51,8 @@ public abstract class IntegrationTest(string cluster)
         return pods.ToDictionary(p => p, p => placements[p]!);
     }
 
+    protected static k8s.Models.V1PodCondition? PodScheduled(k8s.Models.V1Pod pod) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
+
     /// <summary>Gives the scheduler time to act (several passes) before asserting it did not.</summary>
     protected static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(1.5));
 }

@@ -111,6 +111,12 @@ public sealed partial class SchedulerHost(
                     metrics.PendingPods = cluster.Pods.Count(p => !p.IsBound && options.SchedulerNames.Contains(p.SchedulerName));
                     metrics.GroupsPending = queue.Count;
                 }
+                // On idle passes too: pods deleted while the scheduler has nothing to do are forgotten as well.
+                if (time.GetUtcNow() >= nextPrune)
+                {
+                    nextPrune = time.GetUtcNow().AddMinutes(1);
+                    reporter.Prune(k => cluster.FindPod(k) is { IsBound: false });
+                }
                 if (pass.Tried == 0)
                 {
                     // An idle tick is not worth a span: without this, one would be exported every 200 ms.
@@ -118,11 +124,6 @@ public sealed partial class SchedulerHost(
                     continue;
                 }
                 state.Insight.Record(view, pass);
-                if (time.GetUtcNow() >= nextPrune)
-                {
-                    nextPrune = time.GetUtcNow().AddMinutes(1);
-                    reporter.Prune(k => cluster.FindPod(k) is { IsBound: false });
-                }
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 metrics.E2eDuration.Record(seconds);
                 foreach (var d in pass.Decisions)

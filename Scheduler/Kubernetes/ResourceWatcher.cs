@@ -52,6 +52,12 @@ public sealed partial class ResourceWatcher<T, TList>(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
+        async Task BackOffAsync()
+        {
+            await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -99,8 +105,7 @@ public sealed partial class ResourceWatcher<T, TList>(
                 {
                     // A watch that ended on an error event (a 500 from etcd, say) waits before it
                     // asks again, as a failed connection does, rather than hammering the server.
-                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                    await BackOffAsync().ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -117,8 +122,7 @@ public sealed partial class ResourceWatcher<T, TList>(
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 Log.Reconnecting(log, kind, backoff.TotalMilliseconds, e.Message);
-                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                await BackOffAsync().ConfigureAwait(false);
             }
         }
     }

@@ -18,18 +18,17 @@ namespace Quorum.Reporting;
 public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle throttle, string controller, string instance, ILogger<KubernetesReporter> log)
     : ISchedulingReporter
 {
-    private readonly Dictionary<ObjectKey, string> _conditionMessage = [];
-    private readonly Dictionary<ObjectKey, string> _unschedulableSince = [];
+    /// <summary>
+    /// Per pending pod, the PodScheduled=False message last written (null until a write succeeds) and
+    /// since when the condition has been False.
+    /// </summary>
+    private readonly Dictionary<ObjectKey, (string? Message, string Since)> _podCondition = [];
     private readonly Dictionary<(ObjectKey Group, string Type), (bool Status, string Since)> _groupConditions = [];
     private readonly Lock _gate = new();
 
     public async Task ScheduledAsync(Pod pod, string node, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            _conditionMessage.Remove(pod.Key);
-            _unschedulableSince.Remove(pod.Key);
-        }
+        lock (_gate) _podCondition.Remove(pod.Key);
         await EventAsync("Pod", "v1", pod.Key.Namespace, pod.Key.Name, pod.Uid, "Normal", "Scheduled", "Binding",
             $"Successfully assigned {pod.Key} to {node}", cancellationToken).ConfigureAwait(false);
     }
@@ -42,13 +41,17 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
         foreach (var pod in pendingPods.OrderBy(p => p.Key, ObjectKey.Ordinal))
         {
             // The condition goes on every pod (autoscalers read it per pod), but only when it changed.
-            bool changed;
-            lock (_gate) changed = !_conditionMessage.TryGetValue(pod.Key, out var old) || old != message;
+            // False since the first time it was written: a new message is not a transition.
+            (string? Message, string Since) seen;
+            lock (_gate)
+            {
+                if (!_podCondition.TryGetValue(pod.Key, out seen)) _podCondition[pod.Key] = seen = (null, Timestamp());
+            }
             // The decision's own reason: only "Unschedulable" (no node fits) makes a cluster autoscaler
             // add nodes, so a gang still waiting for its pods must not claim it. Remembered only once
             // written, so a failed patch is tried again on the next attempt.
-            if (changed && await PodConditionAsync(pod, reason, message, cancellationToken).ConfigureAwait(false))
-                lock (_gate) _conditionMessage[pod.Key] = message;
+            if (seen.Message != message && await PodConditionAsync(pod, reason, message, seen.Since, cancellationToken).ConfigureAwait(false))
+                lock (_gate) _podCondition[pod.Key] = (message, seen.Since);
             if (n++ < throttle.PodEventsPerGroup)
                 await EventAsync("Pod", "v1", pod.Key.Namespace, pod.Key.Name, pod.Uid, "Warning", "FailedScheduling", "Scheduling", message, cancellationToken).ConfigureAwait(false);
         }
@@ -67,7 +70,7 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
 
     public async Task GroupStatusAsync(ObjectKey group, GroupStatus status, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var now = Timestamp();
         var body = new
         {
             status = new
@@ -111,23 +114,12 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
     {
         lock (_gate)
         {
-            foreach (var key in _conditionMessage.Keys.Where(k => !stillPending(k)).ToList())
-            {
-                _conditionMessage.Remove(key);
-                _unschedulableSince.Remove(key);
-            }
+            foreach (var key in _podCondition.Keys.Where(k => !stillPending(k)).ToList()) _podCondition.Remove(key);
         }
     }
 
-    private async Task<bool> PodConditionAsync(Pod pod, string reason, string message, CancellationToken ct)
+    private async Task<bool> PodConditionAsync(Pod pod, string reason, string message, string since, CancellationToken ct)
     {
-        // False since the first time it was written: a new message is not a transition.
-        string since;
-        lock (_gate)
-        {
-            if (!_unschedulableSince.TryGetValue(pod.Key, out since!))
-                _unschedulableSince[pod.Key] = since = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-        }
         var body = new
         {
             status = new
@@ -177,6 +169,9 @@ public sealed partial class KubernetesReporter(IKubernetes client, EventThrottle
             Log.ReportFailed(log, $"{reason} event", $"{kind} {ns}/{name}", e.Message);
         }
     }
+
+    /// <summary>metav1.Time as the API server writes it: UTC, whole seconds.</summary>
+    private static string Timestamp() => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>events.k8s.io/v1 validation: note is at most 1 KiB, counted in bytes (UTF-8), not characters.</summary>
     internal const int MaxNoteBytes = 1024;

@@ -99,16 +99,13 @@ public sealed class ClusterState(ClusterCache cache)
             return;
         }
         _refused.Remove(("Pod", ns, name));
-        if (mapped.Terminated)
-        {
-            _pods.Remove(key);
-            if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied) CapacityEpoch++;
-            return;
-        }
-        _pods[key] = mapped;
-        // Unbound pods too: a pending pod may replace a bound one of the same name (recreated while
-        // a watch was down, seen only as an update by the relist), whose resources must be released.
-        if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied && !mapped.IsBound) CapacityEpoch++;
+        if (mapped.Terminated) _pods.Remove(key);
+        else _pods[key] = mapped;
+        // Every pod goes to the cache, unbound ones too: a pending pod may replace a bound one of the
+        // same name (recreated while a watch was down, seen only as an update by the relist). A
+        // terminated or unbound pod the cache applied released what an earlier state held.
+        var frees = mapped.Terminated || !mapped.IsBound;
+        if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied && frees) CapacityEpoch++;
     }
 
     public void ApplyPodGroup(PodGroupResource group, bool deleted)

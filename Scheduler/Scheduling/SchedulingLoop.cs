@@ -50,14 +50,13 @@ public sealed class SchedulingLoop(
         }
 
         // Gangs are assembled again only when an event changed the state: a pass runs on every tick.
-        if (_assembled is null || _assembledVersion != state.Version)
+        if (CurrentGangs is not { } assembled)
         {
-            _assembled = state.Assemble(settings.SchedulerNames, settings.DefaultTopology);
+            assembled = _assembled = state.Assemble(settings.SchedulerNames, settings.DefaultTopology);
             _assembledVersion = state.Version;
-            SyncQueue(_assembled);
-            await ReportRefusalsAsync(_assembled, cancellationToken).ConfigureAwait(false);
+            SyncQueue(assembled);
+            await ReportRefusalsAsync(assembled, cancellationToken).ConfigureAwait(false);
         }
-        var assembled = _assembled;
 
         state.Cache.UpdateSnapshot(_snapshot);
         var ready = queue.Ready();
