@@ -1,7 +1,9 @@
 using Google.OrTools.Sat;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
 
@@ -18,6 +20,8 @@ public sealed record ExactResult(long AdmittedGpus, int AdmittedGroups, bool Opt
 /// </summary>
 public static class ExactAdmission
 {
+    private static readonly FilterChain Filters = SchedulerProfile.Default().Filters;
+
     /// <param name="mustAdmit">Groups the solution must admit (to ask: given these, could more fit?).</param>
     public static ExactResult Solve(ClusterSnapshot snapshot, TopologyTree tree, IReadOnlyList<GangRequest> batch, double timeLimitSeconds,
         IReadOnlySet<ObjectKey>? mustAdmit = null)
@@ -45,7 +49,7 @@ public static class ExactAdmission
                 var any = new List<BoolVar>();
                 foreach (var n in nodes)
                 {
-                    if (!FilterChain.Default.Passes(pod, n)) continue;
+                    if (!Filters.Passes(pod, n)) continue;
                     var x = model.NewBoolVar($"x{index}_{n.Slot}");
                     podVars[(index, n.Slot)] = x;
                     any.Add(x);

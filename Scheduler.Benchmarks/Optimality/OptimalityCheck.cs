@@ -4,7 +4,9 @@ using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Placement;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
 
@@ -126,7 +128,7 @@ public static class OptimalityCheck
 
         var forQuorum = new ClusterSnapshot();
         cache.UpdateSnapshot(forQuorum);
-        var admission = new GangAdmission(FilterChain.Default, new PlacementOptions { DefaultTopology = topology.Name, StarvationThreshold = TimeSpan.MaxValue });
+        var admission = new GangAdmission(SchedulerProfile.Default(new PlacementOptions { DefaultTopology = topology.Name, StarvationThreshold = TimeSpan.MaxValue }));
         var decisions = new SchedulingCycle(admission, TimeProvider.System).Run(forQuorum, batch).Decisions;
         var requests = batch.ToDictionary(b => b.Key);
         var quorumGpus = decisions.Where(d => d.Admitted)

@@ -1,6 +1,8 @@
 using Quorum.Core.Gangs;
 using Quorum.Core.Placement;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
@@ -24,7 +26,7 @@ public sealed class GangSchedulerModel : ISchedulerModel
         _topology = topology;
         _topologyAware = topologyAware;
         var options = new PlacementOptions { DefaultTopology = topologyAware ? topology.Name : null };
-        _cycle = new SchedulingCycle(new GangAdmission(FilterChain.Default, options), time);
+        _cycle = new SchedulingCycle(new GangAdmission(SchedulerProfile.Default(options)), time);
     }
 
     public string Name => _topologyAware ? "quorum" : "gang-no-topology";

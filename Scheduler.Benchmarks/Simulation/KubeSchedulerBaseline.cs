@@ -1,6 +1,8 @@
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
 
@@ -21,7 +23,7 @@ namespace Quorum.Benchmarks.Simulation;
 public sealed class KubeSchedulerBaseline(TopologySpec topology, int seed) : ISchedulerModel
 {
     private readonly Random _ties = new(unchecked(seed * 104_729 + 3));
-    private readonly FilterChain _filters = FilterChain.Default;
+    private readonly FilterChain _filters = SchedulerProfile.Default().Filters;
     private int _nextStart;
 
     public string Name => "kube-scheduler";
@@ -47,6 +49,7 @@ public sealed class KubeSchedulerBaseline(TopologySpec topology, int seed) : ISc
 
         var nodes = snapshot.Nodes.ToList();
         var placements = new List<Placement>();
+        var statement = new Statement(snapshot);
         // Free capacity only shrinks during a step, so a request shape that found no node cannot
         // find one later in the same step: skip the scan (same outcome, far less work when many
         // pods of stuck gangs are retried).
@@ -60,9 +63,10 @@ public sealed class KubeSchedulerBaseline(TopologySpec topology, int seed) : ISc
                 failed.Add((pod.NodeSelector, pod.Requests));
                 continue;
             }
-            snapshot.Reserve(slot, pod.Requests);
+            statement.Allocate(pod, slot);
             placements.Add(new Placement(group, index, snapshot[slot]!.Name));
         }
+        statement.Commit();
         return placements;
     }
 

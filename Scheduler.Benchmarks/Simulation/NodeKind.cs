@@ -1,4 +1,4 @@
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 
 namespace Quorum.Benchmarks.Simulation;
 

@@ -1,5 +1,5 @@
 using Quorum.Core.Model;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Topology;
 
 namespace Quorum.Benchmarks.Simulation;

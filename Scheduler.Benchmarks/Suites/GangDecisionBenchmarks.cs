@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
 
@@ -101,11 +102,11 @@ public class GangDecisionBenchmarks
 
     private bool DecideAndRelease(GangRequest request)
     {
-        // The internal overload hands back the placer, whose savepoint rollback undoes exactly the
-        // reservations the decision made on the snapshot (the public Admit leaves them in place
-        // for the caller to assume).
-        var d = _admission.Admit(_snapshot, request, null, out var placer);
-        placer?.Rollback(0);
+        // A session's statement holds the decision's placements; discarding it undoes exactly what the
+        // decision took on the snapshot (the public Admit commits them for the caller to assume).
+        var session = new Session(_snapshot, _admission.Profile, DateTimeOffset.MinValue);
+        var d = _admission.Admit(session, request, null, out _);
+        session.Statement.Discard();
         return d.Admitted;
     }
 }

@@ -1,13 +1,15 @@
 using System.Collections.Immutable;
 using BenchmarkDotNet.Attributes;
 using Quorum.Core.Model;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Snapshot;
 
 namespace Quorum.Benchmarks.Suites;
 
 /// <summary>
-/// The per-node filter chain on the placement hot path (FilterChain.Default.Passes: unschedulable,
+/// The per-node filter chain on the placement hot path (the default profile's FilterChain.Passes: unschedulable,
 /// node selector and required affinity, taints and tolerations, resources) for a pod with a node
 /// selector and tolerations on a labelled, tainted GPU node: one node that passes every filter, and
 /// one that fails only the last (resources), so both runs evaluate all four filters.
@@ -15,7 +17,7 @@ namespace Quorum.Benchmarks.Suites;
 [MemoryDiagnoser]
 public class PredicateBenchmarks
 {
-    private readonly FilterChain _filters = FilterChain.Default;
+    private readonly FilterChain _filters = SchedulerProfile.Default().Filters;
     private Pod _pod = null!;
     private NodeInfo _fits = null!;
     private NodeInfo _full = null!;

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Quorum.Core.Model;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Snapshot;
 
 namespace Quorum.Benchmarks.Suites;

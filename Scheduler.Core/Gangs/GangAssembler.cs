@@ -1,11 +1,16 @@
 using System.Collections.Immutable;
+using Quorum.Core.Framework;
 using Quorum.Core.Model;
 using Quorum.Core.Topology;
 
 namespace Quorum.Core.Gangs;
 
-/// <summary>A group that cannot be tried as written, and why (kube-style reason and a message naming fields).</summary>
-public sealed record GroupRefusal(ObjectKey Group, string Reason, string Message, ImmutableArray<ObjectKey> Pods);
+/// <summary>A group that cannot be tried as written (Invalid) or not yet (SchedulingGated), and a message naming fields.</summary>
+public sealed record GroupRefusal(ObjectKey Group, StatusCode Code, string Message, ImmutableArray<ObjectKey> Pods)
+{
+    /// <summary>The reason shown for the group: Invalid, or SchedulingGated.</summary>
+    public string Reason => Code == StatusCode.Invalid ? "Invalid" : StatusCodes.ConditionReason(Code);
+}
 
 /// <summary>What the queue holds this cycle: groups ready to try, and what was refused before trying.</summary>
 public sealed record AssembledGangs(
@@ -60,7 +65,7 @@ public static class GangAssembler
             var validation = PodGroupValidator.Validate(spec, findTopology, defaultTopology);
             if (!validation.IsValid)
             {
-                refused.Add(new GroupRefusal(key, "Invalid", string.Join("; ", validation.Errors), [.. pending.Select(p => p.Key)]));
+                refused.Add(new GroupRefusal(key, StatusCode.Invalid, string.Join("; ", validation.Errors), [.. pending.Select(p => p.Key)]));
                 continue;
             }
             var tree = validation.Tree!;
@@ -77,7 +82,7 @@ public static class GangAssembler
             if (!valid.Any(p => !p.IsBound && p.SchedulerName == schedulerName && !p.SchedulingGated))
             {
                 if (pending.Count > 0)
-                    refused.Add(new GroupRefusal(key, "SchedulingGated", "every pending pod has scheduling gates", [.. pending.Select(p => p.Key)]));
+                    refused.Add(new GroupRefusal(key, StatusCode.SchedulingGated, "every pending pod has scheduling gates", [.. pending.Select(p => p.Key)]));
                 continue;
             }
             ready.Add(new GangRequest(tree, valid));

@@ -43,7 +43,7 @@ public sealed class GangNode
     public int Index { get; internal set; }
 
     /// <summary>How this level is named in messages.</summary>
-    public string DisplayName => Path.Length == 0 ? "group" : $"sub-group {Path}";
+    public string DisplayName => DecisionText.Name(Path);
 
     public override string ToString() => DisplayName;
 }

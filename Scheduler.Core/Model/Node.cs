@@ -17,6 +17,8 @@ public sealed record Node
         Taints = taints.IsDefault ? [] : taints;
         Unschedulable = unschedulable;
         Fields = new Dictionary<string, string> { ["metadata.name"] = name }.ToFrozenDictionary();
+        foreach (var t in Taints)
+            if (t.Effect == TaintEffect.PreferNoSchedule) HasPreferNoScheduleTaint = true;
     }
 
     public string Name { get; }
@@ -27,4 +29,20 @@ public sealed record Node
 
     /// <summary>The fields matchFields may select on.</summary>
     internal IReadOnlyDictionary<string, string> Fields { get; }
+
+    internal bool HasPreferNoScheduleTaint { get; }
+
+    /// <summary>
+    /// Same labels, taints, schedulability and allocatable: what filters read. A Node object the
+    /// watch brings again with only its status heartbeat changed is the same to the scheduler.
+    /// </summary>
+    internal bool SpecEquals(Node other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (Unschedulable != other.Unschedulable || Allocatable != other.Allocatable || !Taints.SequenceEqual(other.Taints)
+            || Labels.Count != other.Labels.Count) return false;
+        foreach (var (k, v) in Labels)
+            if (!other.Labels.TryGetValue(k, out var o) || o != v) return false;
+        return true;
+    }
 }

@@ -34,6 +34,12 @@ public sealed record NodeSelectorRequirement(string Key, NodeSelectorOperator Op
             default: return false;
         }
     }
+
+    // By content: pods built from one template carry equal requirements in distinct arrays.
+    public bool Equals(NodeSelectorRequirement? other) =>
+        other is not null && Key == other.Key && Operator == other.Operator && Values.AsSpan().SequenceEqual(other.Values.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(Key, Operator, Values.IsDefault ? 0 : Values.Length);
 }
 
 /// <summary>
@@ -53,4 +59,10 @@ public sealed record NodeSelectorTerm(ImmutableArray<NodeSelectorRequirement> Ma
                 if (!r.Matches(node.Fields)) return false;
         return true;
     }
+
+    public bool Equals(NodeSelectorTerm? other) =>
+        other is not null && MatchExpressions.AsSpan().SequenceEqual(other.MatchExpressions.AsSpan())
+        && MatchFields.AsSpan().SequenceEqual(other.MatchFields.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(MatchExpressions.IsDefault ? 0 : MatchExpressions.Length, MatchFields.IsDefault ? 0 : MatchFields.Length);
 }

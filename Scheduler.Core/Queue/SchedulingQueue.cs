@@ -1,5 +1,7 @@
+using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
+using Quorum.Core.Plugins;
 
 namespace Quorum.Core.Queue;
 
@@ -24,8 +26,10 @@ public enum QueueLane
 /// cycle, since the reservation exists only in cycles that include it.
 /// </summary>
 /// <remarks>Not thread-safe: the host serialises events and cycles on one loop.</remarks>
-public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = null)
+public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = null, IGangOrder? order = null)
 {
+    private readonly IGangOrder _order = order ?? PrioritySort.Instance;
+
     private sealed class Entry(GangRequest request)
     {
         public GangRequest Request { get; set; } = request;
@@ -51,11 +55,11 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
     /// <summary>The request the group was last queued with, or null when it is not queued.</summary>
     public GangRequest? Find(ObjectKey group) => _entries.TryGetValue(group, out var e) ? e.Request : null;
 
-    /// <summary>1-based rank of the group in <see cref="QueueOrder"/> among every queued group, whatever its lane; 0 when not queued. O(queued).</summary>
+    /// <summary>1-based rank of the group in the gang order among every queued group, whatever its lane; 0 when not queued. O(queued).</summary>
     public int PositionOf(ObjectKey group) => _entries.TryGetValue(group, out var e) ? CountAhead(e.Request) + 1 : 0;
 
     /// <summary>How many queued groups rank ahead of <paramref name="request"/>, which need not be queued itself. O(queued).</summary>
-    public int CountAhead(GangRequest request) => _entries.Values.Count(e => e.Request.Key != request.Key && QueueOrder.Instance.Compare(e.Request, request) < 0);
+    public int CountAhead(GangRequest request) => _entries.Values.Count(e => e.Request.Key != request.Key && _order.Compare(e.Request, request) < 0);
 
     /// <summary>When the group was first refused, for "pending for" figures; null if never.</summary>
     public DateTimeOffset? FirstRefused(ObjectKey group) =>
@@ -92,7 +96,7 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
             if (e.Lane == QueueLane.Unschedulable) MoveOut(e);
     }
 
-    /// <summary>Groups for the next cycle, in <see cref="QueueOrder"/>; promotes expired backoffs and long-parked groups first.</summary>
+    /// <summary>Groups for the next cycle, in the gang order; promotes expired backoffs and long-parked groups first.</summary>
     public IReadOnlyList<GangRequest> Ready()
     {
         var now = time.GetUtcNow();
@@ -103,7 +107,7 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
             if (e.Lane == QueueLane.Unschedulable && now - e.ParkedAt >= _options.MaxInUnschedulable) e.Lane = QueueLane.Active;
             if (e.Lane == QueueLane.Active || e.Request.Key == Reserving) ready.Add(e.Request);
         }
-        ready.Sort(QueueOrder.Instance);
+        ready.Sort(_order);
         return ready;
     }
 

@@ -254,7 +254,7 @@ public sealed class ClusterCache
         for (var n = _head; n is not null && n.Generation > since; n = n.Next)
         {
             if (n.Spec is null) snapshot.RemoveNode(n.Name);
-            else snapshot.SetNode(n.Spec, n.Requested, n.Generation);
+            else snapshot.SetNode(n.Spec, n.Requested, n.Pods.Values, n.Generation);
         }
 
         if (snapshot.TopologyGeneration != _topologyGeneration)

@@ -9,8 +9,9 @@ namespace Quorum.Core.Snapshot;
 /// which touches only the nodes that changed since the last update.
 /// </summary>
 /// <remarks>
-/// A decision may add tentative requests (<see cref="Reserve"/>) and roll them back; the caller must
-/// either assume the admitted pods in the cache or roll back before the next update.
+/// A decision changes it only through a <see cref="Framework.Statement"/> (tentative placements and
+/// evictions, rolled back or committed); the caller must either assume what a statement committed in
+/// the cache or roll it back before the next update.
 /// </remarks>
 public sealed class ClusterSnapshot
 {
@@ -35,6 +36,21 @@ public sealed class ClusterSnapshot
     internal object? Owner { get; set; }
 
     internal long TopologyGeneration { get; set; } = -1;
+
+    /// <summary>
+    /// Bumped when a node is added or removed or its spec changes (labels, taints, unschedulable,
+    /// allocatable), not when pods come and go: answers that depend on node specs only are cached
+    /// against it (<see cref="Framework.Eligibility"/>).
+    /// </summary>
+    public long SpecGeneration { get; private set; }
+
+    /// <summary>Nodes with at least one PreferNoSchedule taint: scoring them is pointless while there are none.</summary>
+    public int PreferNoScheduleNodes { get; private set; }
+
+    /// <summary>Answers cached against <see cref="SpecGeneration"/>, shared by every cycle on this snapshot.</summary>
+    internal Framework.Eligibility Eligibility => _eligibility ??= new Framework.Eligibility(this);
+
+    private Framework.Eligibility? _eligibility;
 
     public int NodeCount => _slotByName.Count;
 
@@ -62,11 +78,17 @@ public sealed class ClusterSnapshot
 
     public TopologyTree FlatTree => _trees[FlatTopologyName];
 
-    internal void SetNode(Node node, ResourceVector requested, long generation)
+    internal void SetNode(Node node, ResourceVector requested, IReadOnlyCollection<Pod> pods, long generation)
     {
+        NodeInfo info;
         if (_slotByName.TryGetValue(node.Name, out var slot))
         {
-            var info = _slots[slot]!;
+            info = _slots[slot]!;
+            if (!info.Node.SpecEquals(node))
+            {
+                SpecGeneration++;
+                PreferNoScheduleNodes += (node.HasPreferNoScheduleTaint ? 1 : 0) - (info.Node.HasPreferNoScheduleTaint ? 1 : 0);
+            }
             info.Node = node;
             info.Requested = requested;
             info.Generation = generation;
@@ -75,17 +97,22 @@ public sealed class ClusterSnapshot
         {
             slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _highWater++;
             if (slot >= _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
-            _slots[slot] = new NodeInfo(node, requested, slot, generation);
+            _slots[slot] = info = new NodeInfo(node, requested, slot, generation);
             _slotByName[node.Name] = slot;
+            SpecGeneration++;
+            if (node.HasPreferNoScheduleTaint) PreferNoScheduleNodes++;
         }
+        info.SetPods(pods);
         foreach (var tree in _trees.Values) tree.Set(slot, node, requested);
     }
 
     internal void RemoveNode(string name)
     {
         if (!_slotByName.Remove(name, out var slot)) return;
+        if (_slots[slot]!.Node.HasPreferNoScheduleTaint) PreferNoScheduleNodes--;
         _slots[slot] = null;
         _freeSlots.Push(slot);
+        SpecGeneration++;
         foreach (var tree in _trees.Values) tree.Remove(slot);
     }
 
@@ -104,11 +131,20 @@ public sealed class ClusterSnapshot
         if (name != FlatTopologyName) _trees.Remove(name);
     }
 
-    /// <summary>Tentatively adds (or with a negative delta, removes) requests on a node during a decision.</summary>
-    public void Reserve(int slot, ResourceVector delta)
+    /// <summary>A statement places (or, with <paramref name="add"/> false, takes away) a pod tentatively.</summary>
+    internal void Apply(int slot, Pod pod, bool add)
     {
         var info = _slots[slot] ?? throw new ArgumentOutOfRangeException(nameof(slot), slot, "no node in this slot");
-        info.Requested += delta;
+        if (add)
+        {
+            info.Requested += pod.Requests;
+            info.AddPod(pod);
+        }
+        else
+        {
+            info.Requested -= pod.Requests;
+            info.RemovePod(pod);
+        }
         foreach (var tree in _trees.Values) tree.Set(slot, info.Node, info.Requested);
     }
 }

@@ -3,12 +3,16 @@ using Quorum.Core.Model;
 namespace Quorum.Core.Snapshot;
 
 /// <summary>
-/// A node as one scheduling cycle sees it: the spec and what pods (bound and assumed) already request.
-/// Snapshot-owned and mutable only through <see cref="ClusterSnapshot"/> so the topology aggregates
-/// stay in step.
+/// A node as one scheduling cycle sees it: the spec, the pods on it (bound, assumed, and those a
+/// statement placed or evicted tentatively) and the sum of what they request. Snapshot-owned and
+/// mutable only through <see cref="ClusterSnapshot"/> and <see cref="Framework.Statement"/>, so the
+/// topology aggregates stay in step.
 /// </summary>
 public sealed class NodeInfo
 {
+    // Null while the node holds no pod: most nodes of a large idle pool, and a list each would cost memory.
+    private List<Pod>? _pods;
+
     internal NodeInfo(Node node, ResourceVector requested, int slot, long generation)
     {
         Node = node;
@@ -33,4 +37,34 @@ public sealed class NodeInfo
 
     /// <summary>Cache generation this copy was taken at.</summary>
     public long Generation { get; internal set; }
+
+    /// <summary>The pods on the node, in no particular order: priority and group say who they are, for eviction.</summary>
+    public IReadOnlyList<Pod> Pods => (IReadOnlyList<Pod>?)_pods ?? [];
+
+    internal void SetPods(IReadOnlyCollection<Pod> pods)
+    {
+        if (pods.Count == 0)
+        {
+            _pods = null;
+            return;
+        }
+        if (_pods is null) _pods = new List<Pod>(pods.Count);
+        else _pods.Clear();
+        _pods.AddRange(pods);
+    }
+
+    internal void AddPod(Pod pod) => (_pods ??= new List<Pod>(2)).Add(pod);
+
+    internal void RemovePod(Pod pod)
+    {
+        if (_pods is null) return;
+        // Tentative pods are undone newest first, so the last match is the one to take.
+        for (var i = _pods.Count - 1; i >= 0; i--)
+        {
+            if (_pods[i].Key != pod.Key) continue;
+            _pods.RemoveAt(i);
+            break;
+        }
+        if (_pods.Count == 0) _pods = null;
+    }
 }

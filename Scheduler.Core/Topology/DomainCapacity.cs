@@ -36,7 +36,7 @@ public sealed record DomainCapacity(
         int nodes = 0;
         long freeGpu = 0, totalGpu = 0, freeCpu = 0, totalCpu = 0, freeMem = 0, totalMem = 0, maxNodeGpu = 0;
         var pods = new long[ShapeSizes.Length];
-        foreach (var slot in Slots(tree, domain))
+        foreach (var slot in tree.SlotsOf(domain))
         {
             if (snapshot[slot] is not { } info) continue;
             var alloc = info.Node.Allocatable;
@@ -54,11 +54,5 @@ public sealed record DomainCapacity(
         }
         return new DomainCapacity(tree.PathOf(domain), nodes, freeGpu, totalGpu, freeCpu, totalCpu, freeMem, totalMem, maxNodeGpu,
             [.. ShapeSizes.Select((size, i) => new GangShape(size, pods[i]))]);
-    }
-
-    private static IEnumerable<int> Slots(TopologyTree tree, int domain)
-    {
-        if (tree.DepthOf(domain) == tree.Depth) return tree.NodesOf(domain);
-        return tree.Children(domain).SelectMany(c => Slots(tree, c));
     }
 }

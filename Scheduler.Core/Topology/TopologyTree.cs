@@ -6,7 +6,8 @@ namespace Quorum.Core.Topology;
 /// The index of one topology over the nodes of a snapshot: a tree of domains (root → level 1 → … →
 /// the innermost level), each keeping aggregate free capacity so placement can rule a domain out
 /// without visiting its nodes. A node that lacks a level's label sits in that level's explicit
-/// "unlabelled" domain, never dropped.
+/// "unlabelled" domain, never dropped; such a domain never satisfies a required level
+/// (<see cref="LabelledDownTo"/>).
 /// </summary>
 /// <remarks>
 /// Domains and per-node contributions are stored as structs of arrays: an update walks one path
@@ -27,6 +28,7 @@ public sealed class TopologyTree
     private readonly List<int> _parent = [];
     private readonly List<int> _depth = [];
     private readonly List<string?> _value = [];
+    private readonly List<int> _unlabelledFrom = [];
     private readonly List<List<int>> _children = [];
     private readonly List<List<int>> _leafNodes = [];
     private readonly Dictionary<(int Parent, string? Value), int> _childIndex = [];
@@ -62,8 +64,6 @@ public sealed class TopologyTree
 
     // ---- Reads used by placement -------------------------------------------------------------
 
-    public int Parent(int domain) => _parent[domain];
-
     /// <summary>0 for the root, 1 for the outermost level, …, <see cref="Depth"/> for the innermost.</summary>
     public int DepthOf(int domain) => _depth[domain];
 
@@ -79,8 +79,26 @@ public sealed class TopologyTree
     public long FreeMemory(int domain) => _freeMem[domain];
     public bool IsEmptyOfWork(int domain) => _freeGpu[domain] == _allocGpu[domain];
 
-    /// <summary>Nodes of the domain with exactly <paramref name="bucket"/> free GPUs (the last bucket: at least that many).</summary>
-    public int NodesWithFreeGpu(int domain, int bucket) => _hist[domain * Buckets + bucket];
+    /// <summary>
+    /// True when the domain and its ancestors down to <paramref name="depth"/> all have a label value:
+    /// the domain can stand for one domain of every level down to that depth.
+    /// </summary>
+    public bool LabelledDownTo(int domain, int depth) => _unlabelledFrom[domain] > depth;
+
+    /// <summary>The outermost depth at which the domain's path lacks its label; int.MaxValue when none does.</summary>
+    public int UnlabelledDepth(int domain) => _unlabelledFrom[domain];
+
+    /// <summary>Every node slot inside a domain, innermost domains in label order, nodes by name.</summary>
+    public IEnumerable<int> SlotsOf(int domain)
+    {
+        if (_depth[domain] == Depth)
+        {
+            foreach (var s in _leafNodes[domain]) yield return s;
+            yield break;
+        }
+        foreach (var c in _children[domain])
+            foreach (var s in SlotsOf(c)) yield return s;
+    }
 
     /// <summary>Largest free GPU count on one node of the domain; long.MaxValue when some node has 16 or more.</summary>
     public long MaxNodeFreeGpu(int domain)
@@ -251,6 +269,8 @@ public sealed class TopologyTree
         _parent.Add(parent);
         _depth.Add(parent < 0 ? 0 : _depth[parent] + 1);
         _value.Add(value);
+        var depth = _depth[id];
+        _unlabelledFrom.Add(parent < 0 ? int.MaxValue : _unlabelledFrom[parent] != int.MaxValue ? _unlabelledFrom[parent] : value is null ? depth : int.MaxValue);
         _children.Add([]);
         _leafNodes.Add([]);
         if (id >= _nodeCount.Length)

@@ -1,7 +1,7 @@
 using CsCheck;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Topology;
 
 namespace Quorum.Tests.Gangs;

@@ -1,6 +1,6 @@
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
 

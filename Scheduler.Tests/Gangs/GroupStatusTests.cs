@@ -1,6 +1,7 @@
+using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 
 namespace Quorum.Tests.Gangs;
 
@@ -37,9 +38,13 @@ public class GroupStatusTests
     [Test]
     public void A_refused_group_carries_the_reason_and_message_of_its_last_attempt()
     {
-        var decision = new GangDecision(new ObjectKey("s", "llama"), false, [], [], [], "group needs 3 of 3 sub-groups") { Reason = "Unschedulable" };
+        var decision = new GangDecision(new ObjectKey("s", "llama"), StatusCode.Unschedulable)
+        {
+            Failures = [new LevelFailure("", "cluster", 3, 0, "sub-groups", StatusCode.Unschedulable) { Kind = LevelFailureKind.SubGroups, Of = 3 }],
+        };
         var s = GroupStatus.Compute(Tree(), [P("p0", "prefill")], decision, T0);
-        Assert.That(s.Conditions.Single(), Is.EqualTo(new GroupCondition(GroupStatus.ScheduledCondition, false, "Unschedulable", "group needs 3 of 3 sub-groups")));
+        Assert.That(s.Conditions.Single(), Is.EqualTo(new GroupCondition(GroupStatus.ScheduledCondition, false, "Unschedulable",
+            "group needs 3 of 3 sub-groups in the cluster; the cluster fits fewer")));
     }
 
     [Test]

@@ -2,9 +2,11 @@ using Microsoft.Extensions.Time.Testing;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Placement;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Topology;
 
 namespace Quorum.Tests.Gangs;
@@ -14,7 +16,7 @@ public class SchedulingCycleTests
     private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-01-01T00:00:00Z");
 
     private static SchedulingCycle Cycle(TimeSpan starvation, FakeTimeProvider? time = null) =>
-        new(new GangAdmission(FilterChain.Default, new PlacementOptions { StarvationThreshold = starvation }), time ?? new FakeTimeProvider(T0));
+        new(new GangAdmission(SchedulerProfile.Default(new PlacementOptions { StarvationThreshold = starvation })), time ?? new FakeTimeProvider(T0));
 
     private static GangTestCluster Hgx(int nodes) => new(ClusterProfile.HgxH100 with { NvLinkDomainsPerBlock = 8 }, nodes);
 

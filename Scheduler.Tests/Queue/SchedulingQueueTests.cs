@@ -1,9 +1,10 @@
+using Quorum.Core.Framework;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Time.Testing;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Queue;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 
 namespace Quorum.Tests.Queue;
 
@@ -17,9 +18,9 @@ public class SchedulingQueueTests
         return new GangRequest(PodGroupValidator.Validate(PodGroupSpec.ForSinglePod(pod), _ => null).Tree!, [pod]);
     }
 
-    private static GangDecision Refused(GangRequest r) => new(r.Key, false, [], [], [], "does not fit") { Reason = "Unschedulable" };
+    private static GangDecision Refused(GangRequest r) => new(r.Key, StatusCode.Unschedulable);
 
-    private static GangDecision Admitted(GangRequest r) => new(r.Key, true, ImmutableArray<PodPlacement>.Empty, [], [], null);
+    private static GangDecision Admitted(GangRequest r) => new(r.Key, StatusCode.Success);
 
     [Test]
     public void Ready_groups_come_in_queue_order()

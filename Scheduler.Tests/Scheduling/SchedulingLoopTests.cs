@@ -4,7 +4,9 @@ using Microsoft.Extensions.Time.Testing;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Placement;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
 using Quorum.Kubernetes;
@@ -52,7 +54,7 @@ public class SchedulingLoopTests
         public Harness()
         {
             State = new ClusterState(new ClusterCache(Time));
-            var admission = new GangAdmission(FilterChain.Default, new PlacementOptions { StarvationThreshold = TimeSpan.FromHours(1) });
+            var admission = new GangAdmission(SchedulerProfile.Default(new PlacementOptions { StarvationThreshold = TimeSpan.FromHours(1) }));
             Loop = new SchedulingLoop(State, new SchedulingQueue(Time), new SchedulingCycle(admission, Time), Binder, Reporter,
                 new LoopSettings(["quorum"], "default", 4, Time));
         }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Quorum.Core.Model;
-using Quorum.Core.Simulation;
+using Quorum.Benchmarks.Simulation;
 using Quorum.Core.Snapshot;
 
 namespace Quorum.Tests.Snapshot;

@@ -89,7 +89,7 @@ internal static class ExplainQuery
             {
                 Time = ProtoMapping.Time(attempt.At),
                 Admitted = attempt.Decision.Admitted,
-                Reason = attempt.Decision.Reason ?? "",
+                Reason = attempt.Decision.Reason,
                 Message = attempt.Decision.Message ?? "",
                 AlreadyBound = attempt.Decision.AlreadyBound,
             };
@@ -106,7 +106,7 @@ internal static class ExplainQuery
         if (pod is not null && NodeOf(pod) is { } boundTo) return State(response, "Bound", $"pod {pod.Key} is bound to node {boundTo}");
         if (response.Queue is not null)
         {
-            if (attempt is { Decision.Admitted: false } a) return State(response, a.Decision.Reason ?? "Unschedulable", a.Decision.Message ?? "");
+            if (attempt is { Decision.Admitted: false } a) return State(response, a.Decision.Reason, a.Decision.Message ?? "");
             return State(response, "Queued", view.State.Leader ? "waiting for its next attempt" : "this instance is a standby; the leader tries groups");
         }
         if (assembled.Ready.Any(r => r.Key == group))

@@ -3,7 +3,9 @@ using Quorum.Api.V1Alpha1;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Placement;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
 using Quorum.Kubernetes;
@@ -19,7 +21,7 @@ namespace Quorum.Api;
 internal static class LiveWhatIf
 {
     /// <summary>What the loop's thread hands over: the assembled gangs and a copy of the snapshot no one else holds.</summary>
-    public sealed record Prepared(ClusterSnapshot Copy, AssembledGangs Gangs, IReadOnlyDictionary<ObjectKey, int> QueuedAhead, string DefaultTopology);
+    public sealed record Prepared(ClusterSnapshot Copy, AssembledGangs Gangs, IReadOnlyDictionary<ObjectKey, int> QueuedAhead, GangAdmission Admission);
 
     /// <summary>
     /// A request read as far as it can be before the caller is authorized: the namespaces its pods
@@ -139,21 +141,24 @@ internal static class LiveWhatIf
         if (errors.Count > 0) throw ApiErrors.Invalid(string.Join("; ", errors));
 
         var gangs = GangAssembler.Assemble(groups, pods, ours, cluster.FindTopology, view.Options.DefaultTopology);
-        var invalid = gangs.Refused.Where(r => r.Reason == "Invalid").Select(r => $"PodGroup {r.Group}: {r.Message}")
+        var invalid = gangs.Refused.Where(r => r.Code == StatusCode.Invalid).Select(r => $"PodGroup {r.Group}: {r.Message}")
             .Concat(gangs.RefusedPods.Select(r => $"Pod {r.Pod}: {r.Reason}")).ToList();
         if (invalid.Count > 0) throw ApiErrors.Invalid(string.Join("; ", invalid));
 
         cluster.Cache.UpdateSnapshot(copy);
-        return new Prepared(copy, gangs, gangs.Ready.ToDictionary(r => r.Key, view.Queue.CountAhead), view.Options.DefaultTopology);
+        return new Prepared(copy, gangs, gangs.Ready.ToDictionary(r => r.Key, view.Queue.CountAhead), view.Admission);
     }
 
-    /// <summary>Caller's thread: one scheduling cycle on the copy, as the scheduler would run it, without a starvation reservation.</summary>
+    /// <summary>
+    /// Caller's thread: one scheduling cycle on the copy with the scheduler's own profile. The
+    /// workload's groups were created "now", so none is old enough to reserve.
+    /// </summary>
     public static WhatIfResponse Evaluate(Prepared prepared, TimeProvider time)
     {
-        var admission = new GangAdmission(FilterChain.Default,
-            new PlacementOptions { DefaultTopology = prepared.DefaultTopology, StarvationThreshold = TimeSpan.MaxValue });
+        var admission = prepared.Admission;
         var copy = prepared.Copy;
-        var result = new SchedulingCycle(admission, time).Run(copy, prepared.Gangs.Ready);
+        var cycle = new SchedulingCycle(admission, time);
+        var result = cycle.Run(copy, prepared.Gangs.Ready, out var placed);
         var requests = prepared.Gangs.Ready.ToDictionary(r => r.Key);
         try
         {
@@ -163,12 +168,7 @@ internal static class LiveWhatIf
         {
             // Give back what the admitted groups tentatively took, so the copy is again the cluster's
             // and the next what-if only needs what changed since.
-            foreach (var d in result.Decisions)
-            {
-                if (d.Placements.Length == 0) continue;
-                var members = requests[d.Group].Members.ToDictionary(m => m.Key);
-                foreach (var p in d.Placements) copy.Reserve(copy.Find(p.Node)!.Slot, ResourceVector.Zero - members[p.Pod].Requests);
-            }
+            placed.Discard();
         }
     }
 
@@ -185,7 +185,7 @@ internal static class LiveWhatIf
                 Group = ProtoMapping.Ref(d.Group),
                 IsPodGroup = prepared.Gangs.PodGroupKeys.Contains(d.Group),
                 Admitted = d.Admitted,
-                Reason = d.Reason ?? "",
+                Reason = d.Reason,
                 Message = d.Message ?? "",
                 QueuedAhead = prepared.QueuedAhead.GetValueOrDefault(d.Group),
             };

@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Placement;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
 using Quorum.Kubernetes;
 
@@ -33,7 +33,7 @@ public sealed record WhatIfPod(
 /// </summary>
 public static class WhatIfCommand
 {
-    public const string Usage = "usage: quorum whatif -f FILE [-f FILE ...] [-o table|json] [--scheduler-name NAME] [--default-topology NAME]";
+    public const string Usage = "usage: quorum whatif -f FILE [-f FILE ...] [-o table|json] [--config quorum.yaml] [--scheduler-name NAME] [--default-topology NAME]";
 
     // Messages carry "×" and quotes; keep them readable in the output rather than \u-escaped.
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -42,8 +42,9 @@ public static class WhatIfCommand
     {
         var files = new List<string>();
         var output = "table";
-        var schedulerName = WellKnown.DefaultSchedulerName;
-        string? defaultTopology = "default";
+        string? schedulerName = null;
+        string? defaultTopology = null;
+        string? config = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Value()
@@ -56,6 +57,7 @@ public static class WhatIfCommand
                 case "-f" or "--filename": files.Add(Value()); break;
                 case "-o" or "--output": output = Value(); break;
                 case "--scheduler-name": schedulerName = Value(); break;
+                case "--config": config = Value(); break;
                 case "--default-topology": defaultTopology = Value(); break;
                 default: throw new ArgumentException($"unknown flag {args[i]}");
             }
@@ -63,6 +65,18 @@ public static class WhatIfCommand
         if (files.Count == 0) throw new ArgumentException("at least one -f FILE is required");
         if (output is not ("table" or "json")) throw new ArgumentException($"-o: \"{output}\" is not one of table, json");
 
+        // The scheduler's own configuration, so the what-if decides with the same profile (plugin weights, default topology).
+        Configuration.SchedulerOptions options;
+        try
+        {
+            options = Configuration.SchedulerOptionsLoader.Load(config);
+        }
+        catch (Configuration.OptionsException e)
+        {
+            foreach (var line in e.Errors) stderr.WriteLine($"error: {line}");
+            return 2;
+        }
+        if (defaultTopology is not null) options.DefaultTopology = defaultTopology;
         OfflineCluster cluster;
         try
         {
@@ -73,7 +87,7 @@ public static class WhatIfCommand
             stderr.WriteLine($"error: {e.Message}");
             return 2;
         }
-        var report = Evaluate(cluster, schedulerName, defaultTopology, out var invalid);
+        var report = Evaluate(cluster, schedulerName ?? options.SchedulerNames[0], options.CreateProfile(), out var invalid);
         if (invalid.Count > 0)
         {
             foreach (var line in invalid) stderr.WriteLine($"error: {line}");
@@ -85,12 +99,11 @@ public static class WhatIfCommand
     }
 
     /// <summary>Runs one scheduling cycle on the offline cluster. Invalid PodGroups are listed in <paramref name="invalid"/>.</summary>
-    public static WhatIfReport Evaluate(OfflineCluster cluster, string schedulerName, string? defaultTopology, out List<string> invalid)
+    public static WhatIfReport Evaluate(OfflineCluster cluster, string schedulerName, SchedulerProfile profile, out List<string> invalid)
     {
-        var assembled = cluster.Assemble(schedulerName, defaultTopology);
-        invalid = [.. assembled.Refused.Where(r => r.Reason == "Invalid").Select(r => $"PodGroup {r.Group}: {r.Message}")];
-        var admission = new GangAdmission(FilterChain.Default, new PlacementOptions { DefaultTopology = defaultTopology });
-        var cycle = new SchedulingCycle(admission, TimeProvider.System).Run(cluster.Snapshot, assembled.Ready);
+        var assembled = cluster.Assemble(schedulerName, profile.Options.DefaultTopology);
+        invalid = [.. assembled.Refused.Where(r => r.Code == StatusCode.Invalid).Select(r => $"PodGroup {r.Group}: {r.Message}")];
+        var cycle = new SchedulingCycle(new GangAdmission(profile), TimeProvider.System).Run(cluster.Snapshot, assembled.Ready);
 
         var groups = new List<WhatIfGroup>();
         var podResults = new Dictionary<ObjectKey, WhatIfPod>();

@@ -1,3 +1,6 @@
+using Quorum.Core.Placement;
+using Quorum.Core.Profiles;
+
 namespace Quorum.Configuration;
 
 /// <summary>
@@ -48,6 +51,46 @@ public sealed class SchedulerOptions
 
     /// <summary>Token bucket per caller address in front of every gRPC call.</summary>
     public GrpcRateLimitOptions GrpcRateLimit { get; set; } = new();
+
+    /// <summary>Plugin settings, in KubeSchedulerConfiguration's shape (profiles[].plugins.score).</summary>
+    public ProfileOptions Profile { get; set; } = new();
+
+    /// <summary>
+    /// The one profile this configuration describes: the scheduler, explain, the live and offline
+    /// what-if all decide with it. Call only on validated options.
+    /// </summary>
+    public SchedulerProfile CreateProfile() =>
+        SchedulerProfile.Default(
+            new PlacementOptions { DefaultTopology = DefaultTopology, StarvationThreshold = GoDuration.Parse(StarvationThreshold) },
+            Profile.Plugins.Score.Enabled.ToDictionary(p => p.Name, p => p.Weight, StringComparer.Ordinal),
+            Profile.Plugins.Score.Disabled.Any(p => p.Name == "*")
+                ? [.. SchedulerProfile.DefaultScorers.Select(s => s.Scorer.Name).Except(Profile.Plugins.Score.Enabled.Select(p => p.Name))]
+                : [.. Profile.Plugins.Score.Disabled.Select(p => p.Name)]);
+}
+
+/// <summary>KubeSchedulerConfiguration.profiles[], for Quorum's one profile: only the plugins part.</summary>
+public sealed class ProfileOptions
+{
+    public PluginsOptions Plugins { get; set; } = new();
+}
+
+/// <summary>The extension points whose plugins the file may tune; today the scorers.</summary>
+public sealed class PluginsOptions
+{
+    public PluginSetOptions Score { get; set; } = new();
+}
+
+/// <summary>enabled (with weights) and disabled (by name, or "*" for every default one), as kube-scheduler's PluginSet.</summary>
+public sealed class PluginSetOptions
+{
+    public List<PluginOptions> Enabled { get; set; } = [];
+    public List<PluginOptions> Disabled { get; set; } = [];
+}
+
+public sealed class PluginOptions
+{
+    public string Name { get; set; } = "";
+    public int Weight { get; set; }
 }
 
 /// <summary>Authentication of gRPC callers (README "gRPC API").</summary>

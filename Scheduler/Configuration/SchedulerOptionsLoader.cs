@@ -102,6 +102,20 @@ public static class SchedulerOptionsLoader
         if (o.GrpcMaxRequestBytes is < 1024 or > 64 * 1024 * 1024) Error("grpcMaxRequestBytes", o.GrpcMaxRequestBytes, "must be between 1024 and 67108864");
         if (o.GrpcRateLimit.Qps < 1) Error("grpcRateLimit.qps", o.GrpcRateLimit.Qps, "must be at least 1");
         if (o.GrpcRateLimit.Burst < 1) Error("grpcRateLimit.burst", o.GrpcRateLimit.Burst, "must be at least 1");
+        var known = Quorum.Core.Profiles.SchedulerProfile.DefaultScorers.Select(s => s.Scorer.Name).ToList();
+        var score = o.Profile.Plugins.Score;
+        for (var i = 0; i < score.Enabled.Count; i++)
+        {
+            var p = score.Enabled[i];
+            if (!known.Contains(p.Name)) Error($"profile.plugins.score.enabled[{i}].name", p.Name, $"is not a score plugin ({string.Join(", ", known)})");
+            if (p.Weight is < 1 or > Quorum.Core.Profiles.SchedulerProfile.MaxWeight)
+                Error($"profile.plugins.score.enabled[{i}].weight", p.Weight, $"must be between 1 and {Quorum.Core.Profiles.SchedulerProfile.MaxWeight}");
+        }
+        for (var i = 0; i < score.Disabled.Count; i++)
+        {
+            var p = score.Disabled[i];
+            if (p.Name != "*" && !known.Contains(p.Name)) Error($"profile.plugins.score.disabled[{i}].name", p.Name, $"is not a score plugin ({string.Join(", ", known)}, or *)");
+        }
         if (errors.Count > 0) throw new OptionsException(errors);
         return o;
     }

@@ -9,7 +9,9 @@ using Quorum.Binding;
 using Quorum.Configuration;
 using Quorum.Core.Gangs;
 using Quorum.Core.Placement;
-using Quorum.Core.Predicates;
+using Quorum.Core.Framework;
+using Quorum.Core.Plugins;
+using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
 using Quorum.Kubernetes;
@@ -40,7 +42,6 @@ public sealed partial class SchedulerHost(
     {
         var ttl = GoDuration.Parse(options.AssumedPodTtl);
         var maxParked = GoDuration.Parse(options.PodMaxInUnschedulablePodsDuration);
-        var starvation = GoDuration.Parse(options.StarvationThreshold);
         var cluster = new ClusterState(new ClusterCache(time, new CacheOptions { AssumedPodTtl = ttl }));
         var queue = new SchedulingQueue(time, new QueueOptions
         {
@@ -48,7 +49,7 @@ public sealed partial class SchedulerHost(
             MaxBackoff = TimeSpan.FromSeconds(options.PodMaxBackoffSeconds),
             MaxInUnschedulable = maxParked,
         });
-        var admission = new GangAdmission(FilterChain.Default, new PlacementOptions { DefaultTopology = options.DefaultTopology, StarvationThreshold = starvation });
+        var admission = new GangAdmission(options.CreateProfile());
         var reporter = new KubernetesReporter(client, new EventThrottle(time, TimeSpan.FromMinutes(1)), options.SchedulerNames[0], state.Identity,
             logs.CreateLogger<KubernetesReporter>());
         var loop = new SchedulingLoop(cluster, queue, new SchedulingCycle(admission, time), new KubernetesPodBinder(client), reporter,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Queue;
@@ -80,7 +81,7 @@ public sealed class SchedulingLoop(
             if (!decision.Admitted)
             {
                 queue.Done(decision);
-                await reporter.UnschedulableAsync(decision.Group, isPodGroup, Pending(request), decision.Reason ?? "Unschedulable",
+                await reporter.UnschedulableAsync(decision.Group, isPodGroup, Pending(request), decision.Reason,
                     decision.Message ?? "", cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -194,7 +195,7 @@ public sealed class SchedulingLoop(
             current.Add(key);
             if (!_reportedRefusals.Add(key)) continue;
             await reporter.RefusedAsync(new RefusedObject("PodGroup", g.Group.Namespace, g.Group.Name, g.Message), ct).ConfigureAwait(false);
-            if (g.Reason != "Invalid") continue;
+            if (g.Code != StatusCode.Invalid) continue;
             await reporter.GroupStatusAsync(g.Group, GroupStatus.Invalid(g.Message), ct).ConfigureAwait(false);
             // Users look at their pods first: each says why it waits (never "Unschedulable": more
             // nodes would not help, so no autoscaler should act on it).

@@ -1,7 +1,8 @@
+using Quorum.Core.Framework;
 using Quorum.Core.Model;
 using Quorum.Core.Snapshot;
 
-namespace Quorum.Core.Predicates;
+namespace Quorum.Core.Plugins;
 
 /// <summary>
 /// kube-scheduler's TaintToleration filter: every NoSchedule and NoExecute taint must be tolerated.
@@ -10,6 +11,8 @@ namespace Quorum.Core.Predicates;
 public sealed class TaintTolerationFilter : INodeFilter
 {
     public string Name => "TaintToleration";
+    public StatusCode FailureCode => StatusCode.Unresolvable;
+    public bool NodeSpecOnly => true;
 
     public bool Passes(Pod pod, NodeInfo node) => FirstUntolerated(pod, node.Node) is null;
 

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Quorum.Core.Model;
 using Quorum.Core.Topology;
 
-namespace Quorum.Core.Simulation;
+namespace Quorum.Benchmarks.Simulation;
 
 /// <summary>
 /// A kind of GPU cluster to generate: node shape and how nodes group into NVLink domains, racks and

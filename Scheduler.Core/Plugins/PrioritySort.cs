@@ -1,12 +1,15 @@
+using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 
-namespace Quorum.Core.Queue;
+namespace Quorum.Core.Plugins;
 
-/// <summary>The order gangs are tried in: priority (high first), then creation time, then namespace/name.</summary>
-public sealed class QueueOrder : IComparer<GangRequest>
+/// <summary>kube-scheduler's PrioritySort, for gangs: priority (high first), then creation time, then namespace/name.</summary>
+public sealed class PrioritySort : IGangOrder
 {
-    public static QueueOrder Instance { get; } = new();
+    public static PrioritySort Instance { get; } = new();
+
+    public string Name => "PrioritySort";
 
     public int Compare(GangRequest? x, GangRequest? y)
     {

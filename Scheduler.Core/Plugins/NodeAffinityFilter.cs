@@ -1,12 +1,15 @@
+using Quorum.Core.Framework;
 using Quorum.Core.Model;
 using Quorum.Core.Snapshot;
 
-namespace Quorum.Core.Predicates;
+namespace Quorum.Core.Plugins;
 
 /// <summary>kube-scheduler's NodeAffinity: spec.nodeSelector and required node affinity terms.</summary>
 public sealed class NodeAffinityFilter : INodeFilter
 {
     public string Name => "NodeAffinity";
+    public StatusCode FailureCode => StatusCode.Unresolvable;
+    public bool NodeSpecOnly => true;
 
     public bool Passes(Pod pod, NodeInfo node)
     {

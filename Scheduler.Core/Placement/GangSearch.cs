@@ -1,35 +1,40 @@
 using System.Collections.Immutable;
+using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
-using Quorum.Core.Predicates;
+using Quorum.Core.Profiles;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
 
 namespace Quorum.Core.Placement;
 
 /// <summary>
-/// Places one gang on a snapshot, all or nothing at every level. Works by tentative reservations on
-/// the snapshot (so every later choice sees earlier ones) recorded in a log that is rolled back to
-/// a savepoint whenever a level fails.
+/// Searches for a placement of one gang, all or nothing at every level, through the session's
+/// statement: every tentative placement is an allocation there, every failed branch a rollback to a
+/// checkpoint, so later choices see earlier ones. What may hold a level, in which order domains are
+/// tried and which node a pod takes come from the profile's plugins; this class only searches.
 /// </summary>
 /// <remarks>
 /// Search order, per level with a constraint: domains of the preferred level first, then wider
-/// levels up to the required one; within a level, best fit (least GPU left over, then label order),
-/// which keeps empty NVLink domains empty while a partly used one fits. Domains whose aggregates
-/// cannot hold the level's minimum are skipped without visiting their nodes. Pods are packed onto
-/// the most-used domain and node that fits, so whole nodes and domains stay free for big gangs.
+/// levels up to the required one; within a level, the profile's domain orders (best fit). Domains
+/// the domain filters rule out are skipped unvisited. Inside a domain, pods go to the most-used
+/// sub-domain that fits, and there to the node the scorers rank first, so whole nodes and domains
+/// stay free for big gangs.
 /// </remarks>
-internal sealed class GangPlacer
+internal sealed class GangSearch
 {
     private readonly ClusterSnapshot _snapshot;
     private readonly TopologyTree _tree;
-    private readonly FilterChain _filters;
-    private readonly PlacementOptions _options;
-    private bool[]? _blocked;
-    private int _blockedDomain;
-    private readonly List<(int Slot, Pod Pod, GangNode Leaf, bool Extra)> _log = [];
+    private readonly SchedulerProfile _profile;
+    private readonly Statement _statement;
+    private readonly LevelContext _level;
+    private Reservation? _reservation;
     private readonly List<LevelFailure> _failures = [];
     private readonly List<List<int>> _buffers = [];
+
+    // Statement indices of this gang's allocations, in order: the statement is shared by every gang of
+    // a cycle, and this gang's extras are placed after other gangs' minima.
+    private readonly List<int> _ops = [];
 
     // Per gang level, indexed by GangNode.Index.
     private readonly GangTree _gang;
@@ -43,18 +48,18 @@ internal sealed class GangPlacer
     private readonly int[] _maxGpuPods;
     private readonly int[] _placedInLeaf;
     private readonly HashSet<ObjectKey> _placedPods = [];
-    private string? _pinConflict;
+    private readonly int _start;
 
-    public GangPlacer(ClusterSnapshot snapshot, TopologyTree tree, FilterChain filters, PlacementOptions options,
-        GangRequest request, bool[]? blockedSlots = null, int blockedDomain = -1)
+    public GangSearch(Session session, TopologyTree tree, GangRequest request, Reservation? reservation)
     {
-        _snapshot = snapshot;
+        _snapshot = session.Snapshot;
         _tree = tree;
-        _filters = filters;
-        _options = options;
-        _blocked = blockedSlots;
-        _blockedDomain = blockedDomain;
+        _profile = session.Profile;
+        _statement = session.Statement;
+        _reservation = reservation;
+        _level = new LevelContext(tree);
         _gang = request.Tree;
+        _start = _statement.Checkpoint();
         var n = _gang.Nodes.Length;
         _pending = new List<Pod>[n];
         _bound = new int[n];
@@ -73,40 +78,46 @@ internal sealed class GangPlacer
 
     public IReadOnlyList<LevelFailure> Failures => _failures;
 
-    /// <summary>Applies a reservation made after this gang's minimum was placed (it still binds its extras).</summary>
-    public void Respect(Reservation? reservation)
-    {
-        if (reservation is null) return;
-        _blocked = reservation.BlockedSlots;
-        _blockedDomain = ReferenceEquals(reservation.Tree, _tree) ? reservation.Domain : -1;
-    }
+    /// <summary>The code of the root's own failure: Unresolvable when no domain of its level could ever hold it.</summary>
+    public StatusCode RootCode { get; private set; } = StatusCode.Unschedulable;
+
+    /// <summary>Applies a reservation made after this gang's minimum was placed (it still places its extras).</summary>
+    public void Respect(Reservation? reservation) => _reservation = reservation;
 
     /// <summary>Pods placed so far, in placement order.</summary>
     public IEnumerable<PodPlacement> Placements =>
-        _log.Select(e => new PodPlacement(e.Pod.Key, _snapshot[e.Slot]!.Name, e.Leaf.Path.Length == 0 ? null : e.Leaf.Name, e.Extra));
+        _ops.Select(i => _statement.Operations[i]).Select(op =>
+        {
+            var leaf = _gang.Nodes[op.Tag];
+            return new PodPlacement(op.Pod.Key, _snapshot[op.Slot]!.Name, leaf.Path.Length == 0 ? null : leaf.Name, op.Extra);
+        });
 
-    public int Savepoint => _log.Count;
+    public int Savepoint => _statement.Checkpoint();
 
     public int BoundMembers => _bound[0];
 
     /// <summary>Pods that exist for each leaf below its minimum: the group waits for its pods, not for capacity.</summary>
-    public IEnumerable<(GangNode Leaf, int Have, int Need)> MissingPods()
+    public IEnumerable<MissingPods> MissingPods()
     {
         foreach (var g in _gang.Nodes)
         {
             if (!g.IsLeaf) continue;
             var have = _bound[g.Index] + _pending[g.Index].Count;
-            if (have < g.MinMember && RequiredForRoot(g)) yield return (g, have, g.MinMember);
+            if (have < g.MinMember && RequiredForRoot(g)) yield return new MissingPods(g.Path, have, g.MinMember);
         }
     }
 
-    public string? PinConflict => _pinConflict;
+    public (string SubGroup, int Domains, string Level)? PinConflict { get; private set; }
+
+    /// <summary>The pending pods this search has not placed, in name order.</summary>
+    public ImmutableArray<ObjectKey> NotPlaced =>
+        [.. _pending.SelectMany(p => p).Where(p => !_placedPods.Contains(p.Key)).Select(p => p.Key).Order(ObjectKey.Ordinal)];
 
     // ---- Phase 1: every level's minimum ----------------------------------------------------------
 
     public bool PlaceMinimum()
     {
-        if (_pinConflict is not null) return false;
+        if (PinConflict is not null) return false;
         return Place(_gang.Root, TopologyTree.RootDomain);
     }
 
@@ -122,7 +133,8 @@ internal sealed class GangPlacer
         if (_pinned[g.Index] >= 0)
         {
             var pin = _pinned[g.Index];
-            if (_tree.AncestorAt(pin, _tree.DepthOf(scope)) != scope) return Fail(g, scope, 0, "its bound pods lie outside the domain chosen for its parent");
+            if (_tree.AncestorAt(pin, _tree.DepthOf(scope)) != scope)
+                return Fail(new LevelFailure(g.Path, _tree.LevelName(_tree.DepthOf(scope)), 0, 0, "pods", StatusCode.Unschedulable) { Kind = LevelFailureKind.OutsideParentDomain });
             effScope = pin;
         }
         var floor = Math.Max(g.RequiredDepth, _tree.DepthOf(effScope));
@@ -138,19 +150,35 @@ internal sealed class GangPlacer
                 if (depth > floor) _tree.DomainsAt(effScope, depth, candidates, _demand[g.Index].Gpu, _maxPodGpu[g.Index]);
                 else _tree.DomainsAt(effScope, depth, candidates);
                 var best = 0;
+                var code = StatusCode.Unresolvable;
+                var unlabelled = 0;
+                string? unlabelledLevel = null;
                 var feasible = Rent();
                 try
                 {
+                    SetLevel(g, depth);
                     foreach (var c in candidates)
                     {
-                        if (CanRuleOut(g, c, out var bound)) best = Math.Max(best, bound);
-                        else feasible.Add(c);
+                        var verdict = FilterDomain(c, out var unresolvedByLabel);
+                        if (verdict == StatusCode.Success)
+                        {
+                            feasible.Add(c);
+                            continue;
+                        }
+                        code = StatusCodes.Merge(code, verdict);
+                        if (unresolvedByLabel)
+                        {
+                            unlabelled += _tree.NodeCount(c);
+                            unlabelledLevel ??= _tree.LevelName(_tree.UnlabelledDepth(c));
+                        }
+                        else best = Math.Max(best, Fits(g, c));
                     }
-                    SortBestFit(feasible, _demand[g.Index]);
+                    Order(feasible);
                     var attempts = 0;
                     foreach (var c in feasible)
                     {
-                        if (++attempts > _options.MaxDomainAttempts) break;
+                        code = StatusCode.Unschedulable;
+                        if (++attempts > _profile.Options.MaxDomainAttempts) break;
                         var sp = Savepoint;
                         var placedBefore = CountPlacedIn(g);
                         if (PlaceWithin(g, c))
@@ -170,7 +198,8 @@ internal sealed class GangPlacer
                 if (depth == floor)
                 {
                     if (!g.IsLeaf) ExplainChildren(g, candidates, depth);
-                    return Fail(g, effScope, best, null, depth);
+                    if (g.Parent is null) RootCode = code;
+                    return FailLevel(g, depth, best, code, unlabelled, unlabelledLevel);
                 }
             }
             finally
@@ -250,26 +279,71 @@ internal sealed class GangPlacer
         }
     }
 
+    // ---- Domains ----------------------------------------------------------------------------------
+
+    private void SetLevel(GangNode g, int depth)
+    {
+        _level.Level = g;
+        _level.Depth = depth;
+        _level.Demand = _demand[g.Index];
+        _level.MaxPodGpu = _maxPodGpu[g.Index];
+        _level.PodsOfMaxGpu = _maxGpuPods[g.Index];
+    }
+
+    /// <summary>Runs the profile's domain filters on one candidate; the first that says no decides.</summary>
+    private StatusCode FilterDomain(int domain, out bool unlabelled)
+    {
+        unlabelled = false;
+        foreach (var f in _profile.DomainFilters)
+        {
+            var code = f.Filter(_level, domain);
+            if (code == StatusCode.Success) continue;
+            unlabelled = f is Plugins.RequiredLevelLabels;
+            return code;
+        }
+        return StatusCode.Success;
+    }
+
+    /// <summary>How many pods of the level's largest shape the domain could take at most (for messages).</summary>
+    private int Fits(GangNode g, int c)
+    {
+        var byGpu = _tree.MaxPodsByGpu(c, _maxPodGpu[g.Index]);
+        return (int)Math.Min(int.MaxValue, Math.Min(byGpu, _maxGpuPods[g.Index]));
+    }
+
+    private void Order(List<int> domains)
+    {
+        var orders = _profile.DomainOrders;
+        for (var i = 0; i < domains.Count; i++)
+        {
+            var d = domains[i];
+            SetKey(i, d,
+                orders.Length > 0 ? orders[0].Key(_level, d) : 0,
+                orders.Length > 1 ? orders[1].Key(_level, d) : 0,
+                orders.Length > 2 ? orders[2].Key(_level, d) : 0);
+        }
+        SortKeys(domains);
+    }
+
     // ---- Pods onto nodes ---------------------------------------------------------------------------
 
     private bool PlacePod(Pod pod, GangNode leaf, int domain, bool extra)
     {
         var slot = FindNode(pod, domain);
         if (slot < 0) return false;
-        _snapshot.Reserve(slot, pod.Requests);
-        _log.Add((slot, pod, leaf, extra || _placingExtras));
+        _ops.Add(_statement.Checkpoint());
+        _statement.Allocate(pod, slot, leaf.Index, extra || _placingExtras);
         _placedPods.Add(pod.Key);
         _placedInLeaf[leaf.Index]++;
         return true;
     }
 
-    /// <summary>The most-used node of the most-used sub-domain that passes every filter, or -1.</summary>
+    /// <summary>The most-used sub-domain first, and in the innermost domain the node the scorers rank first; -1 when none fits.</summary>
     private int FindNode(Pod pod, int domain)
     {
         var req = pod.Requests;
         if (_tree.NodeCount(domain) == 0 || _tree.MaxNodeFreeGpu(domain) < req.Gpu
-            || _tree.FreeMilliCpu(domain) < req.MilliCpu || _tree.FreeMemory(domain) < req.Memory
-            || IsBlockedDomain(domain))
+            || _tree.FreeMilliCpu(domain) < req.MilliCpu || _tree.FreeMemory(domain) < req.Memory)
             return -1;
         if (_tree.DepthOf(domain) == _tree.Depth) return FindNodeInLeaf(pod, domain);
 
@@ -294,13 +368,38 @@ internal sealed class GangPlacer
         }
     }
 
+    private bool Blocked(int slot) => _reservation is not null && _reservation.Blocks(slot);
+
     private int FindNodeInLeaf(Pod pod, int leaf)
     {
+        var scorers = _profile.Scorers;
+        var active = 0;
+        var onlyBestFit = true;
+        foreach (var s in scorers)
+        {
+            if (!s.Scorer.IsActive(pod, _snapshot)) continue;
+            active++;
+            if (s.Scorer is not Plugins.GpuBestFit) onlyBestFit = false;
+        }
+        return onlyBestFit ? FindBestFit(pod, leaf, bestFit: active > 0) : FindBestScore(pod, leaf);
+    }
+
+    /// <summary>
+    /// The fast path while GPU best fit is the only active scorer: nodes with the fewest free GPUs that
+    /// still fit, in name order; at most one pass per distinct free-GPU value, and usually one.
+    /// Without any scorer: the first node in name order that passes.
+    /// </summary>
+    private int FindBestFit(Pod pod, int leaf, bool bestFit)
+    {
         var nodes = _tree.NodesOf(leaf);
-        var need = pod.Requests.Gpu;
-        // Best fit on GPUs: try nodes with the fewest free GPUs that still fit, in name order; at most
-        // one pass per distinct free-GPU value, and usually one.
-        var floor = need;
+        var filters = _profile.Filters;
+        if (!bestFit)
+        {
+            foreach (var s in nodes)
+                if (!Blocked(s) && filters.Passes(pod, _snapshot[s]!)) return s;
+            return -1;
+        }
+        var floor = pod.Requests.Gpu;
         while (true)
         {
             var min = long.MaxValue;
@@ -312,26 +411,75 @@ internal sealed class GangPlacer
             if (min == long.MaxValue) return -1;
             foreach (var s in nodes)
             {
-                if (_tree.NodeFreeGpu(s) != min || (_blocked is not null && _blocked[s])) continue;
-                if (_filters.Passes(pod, _snapshot[s]!)) return s;
+                if (_tree.NodeFreeGpu(s) != min || Blocked(s)) continue;
+                if (filters.Passes(pod, _snapshot[s]!)) return s;
             }
             floor = min + 1;
         }
     }
 
+    private int[] _candidates = new int[64];
+    private long[] _raw = new long[64];
+    private long[] _total = new long[64];
+
+    /// <summary>Every node of the domain that passes, scored by every active scorer, normalised and weighted as kube-scheduler does.</summary>
+    private int FindBestScore(Pod pod, int leaf)
+    {
+        var nodes = _tree.NodesOf(leaf);
+        var filters = _profile.Filters;
+        var count = 0;
+        foreach (var s in nodes)
+        {
+            if (Blocked(s) || _tree.NodeFreeGpu(s) < pod.Requests.Gpu || !filters.Passes(pod, _snapshot[s]!)) continue;
+            if (count == _candidates.Length) Array.Resize(ref _candidates, count * 2);
+            _candidates[count++] = s;
+        }
+        if (count <= 1) return count == 0 ? -1 : _candidates[0];
+        if (_raw.Length < count)
+        {
+            _raw = new long[_candidates.Length];
+            _total = new long[_candidates.Length];
+        }
+        Array.Clear(_total, 0, count);
+        foreach (var (scorer, weight) in _profile.Scorers)
+        {
+            if (!scorer.IsActive(pod, _snapshot)) continue;
+            long max = 0;
+            for (var i = 0; i < count; i++)
+            {
+                _raw[i] = Math.Max(0, scorer.Score(pod, _snapshot[_candidates[i]]!));
+                max = Math.Max(max, _raw[i]);
+            }
+            for (var i = 0; i < count; i++)
+            {
+                var normalised = max == 0 ? 0 : INodeScorer.MaxScore * _raw[i] / max;
+                if (scorer.LowerIsBetter) normalised = INodeScorer.MaxScore - normalised;
+                _total[i] += weight * normalised;
+            }
+        }
+        var best = 0;
+        for (var i = 1; i < count; i++)
+            if (_total[i] > _total[best]) best = i;
+        return _candidates[best];
+    }
+
     // ---- Bookkeeping -------------------------------------------------------------------------------
 
+    /// <summary>Undoes this gang's placements after <paramref name="savepoint"/> in the statement, and the counts that follow them.</summary>
     public void Rollback(int savepoint)
     {
-        for (var i = _log.Count - 1; i >= savepoint; i--)
+        while (_ops.Count > 0 && _ops[^1] >= savepoint)
         {
-            var (slot, pod, leaf, _) = _log[i];
-            _snapshot.Reserve(slot, default(ResourceVector) - pod.Requests);
-            _placedPods.Remove(pod.Key);
-            _placedInLeaf[leaf.Index]--;
+            var op = _statement.Operations[_ops[^1]];
+            _placedPods.Remove(op.Pod.Key);
+            _placedInLeaf[op.Tag]--;
+            _ops.RemoveAt(_ops.Count - 1);
         }
-        _log.RemoveRange(savepoint, _log.Count - savepoint);
+        _statement.Rollback(savepoint);
     }
+
+    /// <summary>Undoes everything this gang placed (it was refused).</summary>
+    public void Abandon() => Rollback(_start);
 
     private void MarkAdmitted(GangNode g, int scope)
     {
@@ -342,7 +490,7 @@ internal sealed class GangPlacer
     private bool SatisfiedByBound(GangNode g) =>
         g.IsLeaf ? _bound[g.Index] >= g.MinMember : g.Children.Count(SatisfiedByBound) >= g.MinSubGroup;
 
-    private bool RequiredForRoot(GangNode g)
+    private static bool RequiredForRoot(GangNode g)
     {
         // A leaf whose pods are missing blocks the group only if its ancestors cannot do without it.
         for (var n = g; n.Parent is not null; n = n.Parent)
@@ -356,35 +504,6 @@ internal sealed class GangPlacer
         var sum = 0;
         foreach (var c in g.Children) sum += CountPlacedIn(c);
         return sum;
-    }
-
-    private bool IsBlockedDomain(int domain) =>
-        _blockedDomain >= 0 && _tree.AncestorAt(domain, _tree.DepthOf(_blockedDomain)) == _blockedDomain;
-
-    /// <summary>
-    /// True when the domain's aggregates prove the level's minimum cannot fit; <paramref name="fits"/> then
-    /// says how many pods of the largest shape it could take at most.
-    /// </summary>
-    private bool CanRuleOut(GangNode g, int c, out int fits)
-    {
-        var d = _demand[g.Index];
-        var gpu = _maxPodGpu[g.Index];
-        var byGpu = _tree.MaxPodsByGpu(c, gpu);
-        fits = (int)Math.Min(int.MaxValue, Math.Min(byGpu, _maxGpuPods[g.Index]));
-        if (IsBlockedDomain(c)) { fits = 0; return true; }
-        return d.Gpu > _tree.FreeGpu(c) || d.MilliCpu > _tree.FreeMilliCpu(c) || d.Memory > _tree.FreeMemory(c)
-            || (gpu > 0 && (_tree.MaxNodeFreeGpu(c) < gpu || byGpu < _maxGpuPods[g.Index]));
-    }
-
-    private void SortBestFit(List<int> domains, ResourceVector demand)
-    {
-        // Least capacity left over first; a domain already in use before an empty one of the same size.
-        for (var i = 0; i < domains.Count; i++)
-        {
-            var d = domains[i];
-            SetKey(i, d, _tree.FreeGpu(d) - demand.Gpu, _tree.IsEmptyOfWork(d) ? 1 : 0, _tree.FreeMilliCpu(d));
-        }
-        SortKeys(domains);
     }
 
     private readonly record struct SortKey(long A, long B, long C, int Position, int Item) : IComparable<SortKey>
@@ -443,33 +562,24 @@ internal sealed class GangPlacer
         // Hardest first (most GPUs), so a big child is not starved by small siblings; then as declared.
         g.Children.Select((c, i) => (c, i)).OrderByDescending(x => _demand[x.c.Index].Gpu).ThenBy(x => x.i).Select(x => x.c);
 
-    private bool Fail(GangNode g, int scope, int best, string? why, int depth = -1)
+    private bool Fail(LevelFailure failure)
     {
-        var level = depth < 0 ? _tree.LevelName(_tree.DepthOf(scope)) : _tree.LevelName(depth);
-        var where = depth <= 0 ? "in the cluster" : $"inside one {level}";
-        var bestWhere = depth <= 0 ? "the cluster" : $"the best {ShortLevel(level)}";
-        string message, unit;
-        int needed;
-        if (why is not null)
-        {
-            unit = "pods";
-            needed = 0;
-            message = $"{g.DisplayName} cannot be placed: {why}";
-        }
-        else if (g.IsLeaf)
-        {
-            needed = g.MinMember - _bound[g.Index];
-            unit = Shape(_pending[g.Index].FirstOrDefault());
-            message = $"{g.DisplayName} needs {needed} pods × {unit} {where}; {bestWhere} fits {Math.Min(best, needed - 1)}";
-        }
-        else
-        {
-            needed = g.MinSubGroup - g.Children.Count(SatisfiedByBound);
-            unit = "sub-groups";
-            message = $"{g.DisplayName} needs {needed} of {g.Children.Length} sub-groups {where}; {bestWhere} fits fewer";
-        }
-        _failures.Add(new LevelFailure(g.Path, level, needed, Math.Min(best, Math.Max(0, needed - 1)), unit, message));
+        _failures.Add(failure);
         return false;
+    }
+
+    private bool FailLevel(GangNode g, int depth, int best, StatusCode code, int unlabelled, string? unlabelledLevel)
+    {
+        var level = _tree.LevelName(depth);
+        if (g.IsLeaf)
+        {
+            var needed = g.MinMember - _bound[g.Index];
+            return Fail(new LevelFailure(g.Path, level, needed, Math.Min(best, Math.Max(0, needed - 1)), DecisionText.Shape(_pending[g.Index].FirstOrDefault()), code)
+            { UnlabelledNodes = unlabelled, UnlabelledLevel = unlabelledLevel });
+        }
+        var neededChildren = g.MinSubGroup - g.Children.Count(SatisfiedByBound);
+        return Fail(new LevelFailure(g.Path, level, neededChildren, Math.Min(best, Math.Max(0, neededChildren - 1)), "sub-groups", code)
+        { Kind = LevelFailureKind.SubGroups, Of = g.Children.Length, UnlabelledNodes = unlabelled, UnlabelledLevel = unlabelledLevel });
     }
 
     /// <summary>
@@ -491,27 +601,50 @@ internal sealed class GangPlacer
             var best = 0;
             foreach (var c in candidates)
             {
-                CanRuleOut(child, c, out var fits);
+                var fits = Fits(child, c);
                 var byCpu = _demand[child.Index].MilliCpu == 0 ? need : (int)Math.Min(need, _tree.FreeMilliCpu(c) / Math.Max(1, _demand[child.Index].MilliCpu / Math.Max(1, need)));
                 best = Math.Max(best, Math.Min(fits, byCpu));
             }
-            if (best < need && need > 0) Fail(child, TopologyTree.RootDomain, best, null, depth);
+            if (best < need && need > 0) FailLevel(child, depth, best, StatusCode.Unschedulable, 0, null);
         }
     }
 
-    private static string ShortLevel(string label)
+    // ---- Could it ever fit? ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether the gang could fit if every pod it does not own were gone: per leaf, its pods' eligible
+    /// nodes (spec-only filters) must exist, be large enough for its largest pod, and hold its minimum
+    /// inside one labelled domain of its required level; a middle group needs enough such children.
+    /// Conservative: false only when provably impossible, so a refusal is Unresolvable only then.
+    /// </summary>
+    public bool CouldEverFit(Session session) => CouldEverFit(session, _gang.Root);
+
+    private bool CouldEverFit(Session session, GangNode g)
     {
-        var slash = label.LastIndexOf('/');
-        var s = slash >= 0 ? label[(slash + 1)..] : label;
-        return s.StartsWith("gpu.", StringComparison.Ordinal) ? s[4..] : s;
+        if (SatisfiedByBound(g)) return true;
+        if (!g.IsLeaf)
+        {
+            var fit = 0;
+            foreach (var c in g.Children)
+                if (CouldEverFit(session, c)) fit++;
+            return fit >= g.MinSubGroup;
+        }
+        var need = g.MinMember - _bound[g.Index];
+        var pods = _pending[g.Index];
+        if (need <= 0 || pods.Count == 0) return true;
+        // Bound members pin the domain: whether the rest fits there depends on who else runs there.
+        for (var a = g; a is not null; a = a.Parent)
+            if (_pinned[a.Index] >= 0) return true;
+        var largest = pods[0];
+        foreach (var p in pods)
+            if (p.Requests.Gpu > largest.Requests.Gpu) largest = p;
+        var eligible = session.Eligibility.For(largest, _profile.Filters);
+        if (eligible.Count == 0 || largest.Requests.Gpu > eligible.MaxAllocatableGpu) return false;
+        if (g.RequiredDepth == 0) return true;
+        return eligible.BestDomainCapacity(_tree, g.RequiredDepth, largest.Requests.Gpu, g.RequiredDepth) >= need;
     }
 
-    internal static string Shape(Pod? pod)
-    {
-        if (pod is null) return "?";
-        var r = pod.Requests;
-        return r.Gpu > 0 ? $"{r.Gpu} {ResourceNames.NvidiaGpu}" : $"{r.MilliCpu}m cpu";
-    }
+    // ---- Index -------------------------------------------------------------------------------------
 
     private void Index(IReadOnlyList<Pod> members)
     {
@@ -541,7 +674,7 @@ internal sealed class GangPlacer
             if (pinSets[i] is not { } set) continue;
             if (set.Count > 1)
             {
-                _pinConflict ??= $"{_gang.Nodes[i].DisplayName}: bound pods already span {set.Count} domains of {_tree.LevelName(_gang.Nodes[i].RequiredDepth)}";
+                PinConflict ??= (_gang.Nodes[i].Path, set.Count, _tree.LevelName(_gang.Nodes[i].RequiredDepth));
                 continue;
             }
             _pinned[i] = set.First();
@@ -589,7 +722,4 @@ internal sealed class GangPlacer
         buffer.Clear();
         _buffers.Add(buffer);
     }
-
-    internal ImmutableArray<PodFailure> UnplacedPods(string reason) =>
-        [.. _pending.SelectMany(p => p).Where(p => !_placedPods.Contains(p.Key)).OrderBy(p => p.Key, ObjectKey.Ordinal).Select(p => new PodFailure(p.Key, reason))];
 }

@@ -1,12 +1,15 @@
+using Quorum.Core.Framework;
 using Quorum.Core.Model;
 using Quorum.Core.Snapshot;
 
-namespace Quorum.Core.Predicates;
+namespace Quorum.Core.Plugins;
 
 /// <summary>kube-scheduler's NodeResourcesFit: every requested resource, and a pod slot, is free.</summary>
 public sealed class NodeResourcesFitFilter : INodeFilter
 {
     public string Name => "NodeResourcesFit";
+    public StatusCode FailureCode => StatusCode.Unschedulable;
+    public bool NodeSpecOnly => false;
 
     public bool Passes(Pod pod, NodeInfo node)
     {

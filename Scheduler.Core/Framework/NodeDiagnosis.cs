@@ -1,12 +1,13 @@
 using System.Text;
 
-namespace Quorum.Core.Predicates;
+namespace Quorum.Core.Framework;
 
 /// <summary>
-/// Folds per-node filter reasons into kube-scheduler's message, e.g.
-/// "0/5000 nodes are available: 1000 node(s) had untolerated taint {gpu: true}, 4000 Insufficient nvidia.com/gpu."
+/// Why a pod fits no node, node by node, as kube-scheduler's Diagnosis: each node counted under the
+/// first filter it fails, with that filter's reasons and code. Rendered as kube-scheduler's FitError,
+/// e.g. "0/5000 nodes are available: 1000 node(s) had untolerated taint {gpu: true}, 4000 Insufficient nvidia.com/gpu."
 /// </summary>
-public sealed class Diagnosis
+public sealed class NodeDiagnosis
 {
     private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
 
@@ -17,25 +18,26 @@ public sealed class Diagnosis
 
     public int Nodes { get; private set; }
     public int Feasible { get; private set; }
+
+    /// <summary>Nodes that failed only on what freed capacity could change (resources, a reservation).</summary>
+    public int Resolvable { get; private set; }
+
     public IReadOnlyDictionary<string, int> Reasons => _counts;
 
-    public void AddNode(IEnumerable<string> reasons)
+    /// <summary>Unschedulable when freed capacity on some node could help, Unresolvable when on none; Success when a node fits.</summary>
+    public StatusCode Code => Feasible > 0 ? StatusCode.Success : Resolvable > 0 ? StatusCode.Unschedulable : StatusCode.Unresolvable;
+
+    public void AddNode(IEnumerable<string> reasons, StatusCode code)
     {
         Nodes++;
+        if (code == StatusCode.Unschedulable) Resolvable++;
         foreach (var r in reasons) Add(r, 1);
     }
 
-    /// <summary>Counts <paramref name="nodes"/> nodes rejected for one reason without visiting them (from aggregates).</summary>
-    public void AddNodes(string reason, int nodes)
-    {
-        if (nodes <= 0) return;
-        Nodes += nodes;
-        Add(reason, nodes);
-    }
-
-    public void AddNode(string reason)
+    public void AddNode(string reason, StatusCode code)
     {
         Nodes++;
+        if (code == StatusCode.Unschedulable) Resolvable++;
         Add(reason, 1);
     }
 

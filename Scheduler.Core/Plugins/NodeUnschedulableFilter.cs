@@ -1,7 +1,8 @@
+using Quorum.Core.Framework;
 using Quorum.Core.Model;
 using Quorum.Core.Snapshot;
 
-namespace Quorum.Core.Predicates;
+namespace Quorum.Core.Plugins;
 
 /// <summary>kube-scheduler's NodeUnschedulable: a cordoned node takes only pods tolerating its taint.</summary>
 public sealed class NodeUnschedulableFilter : INodeFilter
@@ -9,6 +10,8 @@ public sealed class NodeUnschedulableFilter : INodeFilter
     internal static readonly Taint UnschedulableTaint = new("node.kubernetes.io/unschedulable", null, TaintEffect.NoSchedule);
 
     public string Name => "NodeUnschedulable";
+    public StatusCode FailureCode => StatusCode.Unresolvable;
+    public bool NodeSpecOnly => true;
 
     public bool Passes(Pod pod, NodeInfo node)
     {
