@@ -11,7 +11,7 @@ public sealed class NodeDiagnosis
 {
     private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
 
-    internal const string ReservedReason = "node(s) were reserved for a higher-priority gang";
+    internal const string ReservedReason = "node(s) were held for a gang waiting longer";
 
     /// <summary>Reused by filters to report into without allocating per node.</summary>
     internal List<string> Scratch { get; } = new(2);

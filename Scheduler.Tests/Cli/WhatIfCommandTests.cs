@@ -136,4 +136,61 @@ public class WhatIfCommandTests
         Assert.That(code, Is.EqualTo(0));
         Assert.That(stdout, Does.Contain("\"node\":null,\"reason\":\"PodGroup nowhere does not exist in namespace ml\""));
     }
+
+    [Test]
+    public void A_long_pending_gang_whose_selector_matches_no_node_does_not_hold_nodes_from_a_pod_that_fits()
+    {
+        // The starving gang is older than starvationThreshold (60s by default) but could never run here.
+        var path = Temp("""
+            apiVersion: v1
+            kind: List
+            items:
+            - {apiVersion: v1, kind: Node, metadata: {name: n1, labels: {kubernetes.io/hostname: n1}}, status: {allocatable: {cpu: "8", memory: 64Gi, nvidia.com/gpu: "1", pods: "110"}}}
+            - {apiVersion: v1, kind: Node, metadata: {name: n2, labels: {kubernetes.io/hostname: n2}}, status: {allocatable: {cpu: "8", memory: 64Gi, nvidia.com/gpu: "1", pods: "110"}}}
+            - {apiVersion: v1, kind: Node, metadata: {name: n3, labels: {kubernetes.io/hostname: n3}}, status: {allocatable: {cpu: "8", memory: 64Gi, nvidia.com/gpu: "1", pods: "110"}}}
+            - {apiVersion: v1, kind: Node, metadata: {name: n4, labels: {kubernetes.io/hostname: n4}}, status: {allocatable: {cpu: "8", memory: 64Gi, nvidia.com/gpu: "1", pods: "110"}}}
+            - apiVersion: v1
+              kind: Pod
+              metadata: {name: typo-0, namespace: ml, creationTimestamp: "2020-01-01T00:00:00Z", labels: {scheduling.quorum.dev/pod-group: typo}}
+              spec:
+                schedulerName: quorum
+                nodeSelector: {gpu-type: h1000}
+                containers: [{name: c, resources: {requests: {nvidia.com/gpu: "1"}}}]
+            - apiVersion: v1
+              kind: Pod
+              metadata: {name: typo-1, namespace: ml, creationTimestamp: "2020-01-01T00:00:00Z", labels: {scheduling.quorum.dev/pod-group: typo}}
+              spec:
+                schedulerName: quorum
+                nodeSelector: {gpu-type: h1000}
+                containers: [{name: c, resources: {requests: {nvidia.com/gpu: "1"}}}]
+            - apiVersion: v1
+              kind: Pod
+              metadata: {name: typo-2, namespace: ml, creationTimestamp: "2020-01-01T00:00:00Z", labels: {scheduling.quorum.dev/pod-group: typo}}
+              spec:
+                schedulerName: quorum
+                nodeSelector: {gpu-type: h1000}
+                containers: [{name: c, resources: {requests: {nvidia.com/gpu: "1"}}}]
+            - apiVersion: v1
+              kind: Pod
+              metadata: {name: typo-3, namespace: ml, creationTimestamp: "2020-01-01T00:00:00Z", labels: {scheduling.quorum.dev/pod-group: typo}}
+              spec:
+                schedulerName: quorum
+                nodeSelector: {gpu-type: h1000}
+                containers: [{name: c, resources: {requests: {nvidia.com/gpu: "1"}}}]
+            - apiVersion: v1
+              kind: Pod
+              metadata: {name: ok, namespace: ml, creationTimestamp: "2020-01-01T00:00:01Z"}
+              spec:
+                schedulerName: quorum
+                containers: [{name: c, resources: {requests: {nvidia.com/gpu: "1"}}}]
+            - {apiVersion: scheduling.quorum.dev/v1alpha1, kind: PodGroup, metadata: {name: typo, namespace: ml}, spec: {minMember: 4}}
+            """);
+
+        var (code, stdout, stderr) = Run("-f", path, "-o", "json");
+
+        Assert.That(code, Is.EqualTo(0), stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var ok = doc.RootElement.GetProperty("pods").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "ok");
+        Assert.That(ok.GetProperty("node").GetString(), Is.Not.Null, ok.GetProperty("reason").ToString());
+    }
 }

@@ -114,4 +114,87 @@ public class SchedulingCycleTests
         Assert.That(result.Reservation, Is.Null);
         Assert.That(result.Decisions.Single(d => d.Group.Name == "job").Admitted, Is.True);
     }
+
+    private static readonly FakeTimeProvider Later = new(T0.AddMinutes(5));
+
+    private static GangRequest StarvingGang(GangTestCluster c, int pods, Func<Pod, Pod> shape, int priority = 0)
+    {
+        var spec = new PodGroupSpec(new ObjectKey("ns", "starving")) { MinMember = pods, Priority = priority, CreationTimestamp = T0 };
+        return c.Request(spec, Pods.Replicas("ns", "starving", pods, 8, "starving", null, created: T0, priority: priority).Select(shape));
+    }
+
+    private static GangRequest Single(GangTestCluster c, string name, long gpus = 8, int priority = 0)
+    {
+        var p = Pods.Gpu("ns", name, gpus, created: T0.AddSeconds(1), priority: priority);
+        return c.Request(PodGroupSpec.ForSinglePod(p), [p]);
+    }
+
+    [Test]
+    public void A_starving_gang_whose_selector_matches_no_node_reserves_nothing_and_blocks_nobody()
+    {
+        var c = Hgx(4);
+        var typo = StarvingGang(c, 4, p => p with { NodeSelector = new Dictionary<string, string> { ["gpu-type"] = "h1000" } });
+
+        var result = Cycle(TimeSpan.FromMinutes(1), Later).Run(c.Snapshot, [typo, Single(c, "ok")]);
+
+        Assert.That(result.Decisions[0].Code, Is.EqualTo(StatusCode.Unresolvable), result.Decisions[0].Message);
+        Assert.That(result.Reservation, Is.Null);
+        Assert.That(result.Decisions[1].Admitted, Is.True, result.Decisions[1].Message);
+    }
+
+    [Test]
+    public void A_starving_gang_that_tolerates_no_taint_reserves_nothing()
+    {
+        var c = new GangTestCluster(ClusterProfile.HgxH100, 0);
+        foreach (var n in ClusterProfile.HgxH100.Nodes(2))
+            c.Cache.AddOrUpdateNode(new Node(n.Name, n.Allocatable, n.Labels, [new Taint("dedicated", "infer", TaintEffect.NoSchedule)]));
+        c.Refresh();
+        var gang = StarvingGang(c, 2, p => p);
+        var ok = Pods.Gpu("ns", "ok", 8, created: T0.AddSeconds(1)) with { Tolerations = [new Toleration("dedicated", TolerationOperator.Exists, null, null)] };
+
+        var result = Cycle(TimeSpan.FromMinutes(1), Later).Run(c.Snapshot, [gang, c.Request(PodGroupSpec.ForSinglePod(ok), [ok])]);
+
+        Assert.That(result.Decisions[0].Code, Is.EqualTo(StatusCode.Unresolvable), result.Decisions[0].Message);
+        Assert.That(result.Reservation, Is.Null);
+        Assert.That(result.Decisions[1].Admitted, Is.True, result.Decisions[1].Message);
+    }
+
+    [Test]
+    public void A_reservation_holds_only_nodes_the_gang_can_use_and_its_message_names_gang_and_priority()
+    {
+        // Nodes 0-1 are labelled for the gang and busy; 2-3 are free but the gang's selector excludes them.
+        var c = new GangTestCluster(ClusterProfile.HgxH100, 0);
+        var nodes = ClusterProfile.HgxH100.Nodes(4).ToList();
+        for (var i = 0; i < 4; i++)
+            c.Cache.AddOrUpdateNode(i < 2 ? new Node(nodes[i].Name, nodes[i].Allocatable, new Dictionary<string, string>(nodes[i].Labels) { ["pool"] = "train" }) : nodes[i]);
+        c.Occupy(0, 4).Refresh();
+        var gang = StarvingGang(c, 2, p => p with { NodeSelector = new Dictionary<string, string> { ["pool"] = "train" } }, priority: 50);
+        var onPool = Pods.Gpu("ns", "pool-user", 4, created: T0.AddSeconds(1)) with { NodeSelector = new Dictionary<string, string> { ["pool"] = "train" } };
+
+        var result = Cycle(TimeSpan.FromMinutes(1), Later).Run(c.Snapshot, [gang, Single(c, "elsewhere-0"), Single(c, "elsewhere-1"), c.Request(PodGroupSpec.ForSinglePod(onPool), [onPool])]);
+
+        Assert.That(result.Decisions[0].Code, Is.EqualTo(StatusCode.Unschedulable), "freed capacity on the pool would let it run");
+        Assert.That(result.Reservation, Is.Not.Null);
+        Assert.That(Enumerable.Range(0, 4).Where(i => result.Reservation!.Blocks(c.Snapshot.Find(GangTestCluster.NodeName(i))!.Slot)), Is.EqualTo(new[] { 0, 1 }));
+        Assert.That(result.Decisions.Where(d => d.Group.Name.StartsWith("elsewhere", StringComparison.Ordinal)).Select(d => d.Admitted), Is.EqualTo(new[] { true, true }),
+            "pods that can use only the other nodes are not affected");
+        var blocked = result.Decisions.Single(d => d.Group.Name == "pool-user");
+        Assert.That(blocked.Admitted, Is.False);
+        Assert.That(blocked.Message, Does.Contain("held for starving gang ns/starving (priority 50)"));
+    }
+
+    [Test]
+    public void A_gang_larger_than_any_domain_of_its_required_level_reserves_nothing()
+    {
+        var c = Hgx(16);
+        c.Occupy(0, 8).Refresh();
+        var spec = new PodGroupSpec(new ObjectKey("ns", "huge")) { MinMember = 9, CreationTimestamp = T0, TopologyConstraint = new("default", TopologySpec.BlockLabel) };
+        var huge = c.Request(spec, Pods.Replicas("ns", "huge", 9, 8, "huge", null, created: T0));
+
+        var result = Cycle(TimeSpan.FromMinutes(1), Later).Run(c.Snapshot, [huge, Single(c, "ok")]);
+
+        Assert.That(result.Decisions[0].Code, Is.EqualTo(StatusCode.Unresolvable), result.Decisions[0].Message);
+        Assert.That(result.Reservation, Is.Null);
+        Assert.That(result.Decisions[1].Admitted, Is.True);
+    }
 }

@@ -88,4 +88,23 @@ public class ManifestReaderTests
         Assert.That(set.Pods, Is.Not.Empty);
         Assert.That(set.PodGroups, Is.Not.Empty);
     }
+
+    [TestCase("spec: {minMember: 2147483648}", "spec.minMember: 2147483648 is out of range (expected an integer from -2147483648 to 2147483647)")]
+    [TestCase("spec: {subGroups: [{name: a}, {name: b, minSubGroup: -9999999999}]}", "spec.subGroups[1].minSubGroup: -9999999999 is out of range")]
+    public void A_number_too_large_for_its_field_is_refused_naming_the_field_and_range(string spec, string expected)
+    {
+        var e = Assert.Throws<InvalidObjectException>(() => ManifestReader.Read(
+            "apiVersion: scheduling.quorum.dev/v1alpha1\nkind: PodGroup\nmetadata: {name: g, namespace: ml}\n" + spec, "g.yaml"));
+
+        Assert.That(e!.Message, Does.StartWith("g.yaml: document 1 (PodGroup g): " + expected));
+    }
+
+    [Test]
+    public void An_out_of_range_pod_priority_names_the_pod_field()
+    {
+        var e = Assert.Throws<InvalidObjectException>(() => ManifestReader.Read(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {priority: 3000000000, containers: [{name: c}]}", "p.yaml"));
+
+        Assert.That(e!.Message, Is.EqualTo("p.yaml: document 1 (Pod p): spec.priority: 3000000000 is out of range (expected an integer from -2147483648 to 2147483647)"));
+    }
 }

@@ -183,7 +183,7 @@ public static class ManifestReader
         catch (Exception e) when (e is YamlException or FormatException or InvalidOperationException or ArgumentException)
         {
             var name = map.Children.TryGetValue(new YamlScalarNode("metadata"), out var meta) && meta is YamlMappingNode mm ? Scalar(mm, "name") : null;
-            var detail = e is YamlException ye ? $"{ye.InnerException?.Message ?? ye.Message}" : e.Message;
+            var detail = e is YamlException ye ? FieldError(text, ye, type) ?? $"{ye.InnerException?.Message ?? ye.Message}" : e.Message;
             throw new InvalidObjectException($"{where} ({kind} {name ?? "<unnamed>"}): {detail}");
         }
         switch (obj)
@@ -195,6 +195,81 @@ public static class ManifestReader
             case V1PriorityClass pc: set.PriorityClasses.Add(pc); break;
             default: set.Ignored.Add(type.Name); break;
         }
+    }
+
+    /// <summary>
+    /// "spec.minMember: 2147483648 is out of range (an integer from … to …)" for a number the client
+    /// library cannot hold, found by the position the deserializer reports; null when it cannot be found.
+    /// </summary>
+    private static string? FieldError(string text, YamlException e, Type type)
+    {
+        if (e.InnerException is not (OverflowException or FormatException)) return null;
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        var path = new List<string>();
+        YamlScalarNode? Find(YamlNode node)
+        {
+            switch (node)
+            {
+                case YamlScalarNode s when s.Start.Line == e.Start.Line && s.Start.Column == e.Start.Column:
+                    return s;
+                case YamlMappingNode m:
+                    foreach (var (k, v) in m.Children)
+                    {
+                        path.Add(((YamlScalarNode)k).Value ?? "");
+                        if (Find(v) is { } hit) return hit;
+                        path.RemoveAt(path.Count - 1);
+                    }
+                    return null;
+                case YamlSequenceNode q:
+                    for (var i = 0; i < q.Children.Count; i++)
+                    {
+                        path.Add($"[{i}]");
+                        if (Find(q.Children[i]) is { } hit) return hit;
+                        path.RemoveAt(path.Count - 1);
+                    }
+                    return null;
+                default:
+                    return null;
+            }
+        }
+        if (stream.Documents.Count == 0 || Find(stream.Documents[0].RootNode) is not { } scalar) return null;
+        var field = string.Concat(path.Select((p, i) => i == 0 || p.StartsWith('[') ? p : "." + p));
+        var clr = ClrTypeAt(type, path) ?? typeof(object);
+        var range = Type.GetTypeCode(Nullable.GetUnderlyingType(clr) ?? clr) switch
+        {
+            TypeCode.Int32 => $"an integer from {int.MinValue} to {int.MaxValue}",
+            TypeCode.Int64 => $"an integer from {long.MinValue} to {long.MaxValue}",
+            TypeCode.Double => "a number",
+            TypeCode.Boolean => "true or false",
+            _ => null,
+        };
+        var what = e.InnerException is OverflowException ? "is out of range" : "is not valid";
+        return range is null ? $"{field}: \"{scalar.Value}\" {what}" : $"{field}: {scalar.Value} {what} (expected {range})";
+    }
+
+    /// <summary>The CLR type of the property a YAML path leads to, following JSON property names; null if it cannot be followed.</summary>
+    private static Type? ClrTypeAt(Type root, IReadOnlyList<string> path)
+    {
+        Type? t = root;
+        foreach (var key in path)
+        {
+            if (t is null) return null;
+            if (key.StartsWith('['))
+            {
+                t = t.IsArray ? t.GetElementType() : t.IsGenericType ? t.GetGenericArguments()[^1] : null;
+                continue;
+            }
+            if (t.IsGenericType && t.GetGenericTypeDefinition() is var d && (d == typeof(IDictionary<,>) || d == typeof(Dictionary<,>)))
+            {
+                t = t.GetGenericArguments()[1];
+                continue;
+            }
+            t = t.GetProperties().FirstOrDefault(p =>
+                (p.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonPropertyNameAttribute), true).FirstOrDefault() as System.Text.Json.Serialization.JsonPropertyNameAttribute)?.Name == key
+                || string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase))?.PropertyType;
+        }
+        return t;
     }
 
     /// <summary>
