@@ -28,5 +28,13 @@ public interface INodeScorer
     /// <summary>True when a lower raw score is the better node (a count of untolerated taints, GPUs left over).</summary>
     bool LowerIsBetter { get; }
 
+    /// <summary>
+    /// True for a node this scorer would have a pod avoid across domains, not only within the innermost
+    /// one the topology order reaches first (a PreferNoSchedule taint the pod does not tolerate): the
+    /// search tries the domain once without such nodes before it settles for them. Most scorers only
+    /// rank, and say false.
+    /// </summary>
+    bool Avoids(Pod pod, NodeInfo node) => false;
+
     public const long MaxScore = 100;
 }

@@ -329,7 +329,16 @@ internal sealed class GangSearch
 
     private bool PlacePod(Pod pod, GangNode leaf, int domain, bool extra)
     {
-        var slot = FindNode(pod, domain);
+        int slot;
+        if (AvoidingScorers(pod))
+        {
+            // First without the nodes a scorer would have the pod avoid, then, when nothing else fits, with them.
+            _avoiding = pod;
+            slot = FindNode(pod, domain);
+            _avoiding = null;
+            if (slot < 0) slot = FindNode(pod, domain);
+        }
+        else slot = FindNode(pod, domain);
         if (slot < 0) return false;
         _ops.Add(_statement.Checkpoint());
         _statement.Allocate(pod, slot, leaf.Index, extra || _placingExtras);
@@ -368,7 +377,24 @@ internal sealed class GangSearch
         }
     }
 
-    private bool Blocked(int slot) => _reservation is not null && _reservation.Blocks(slot);
+    // Set while a first pass looks for a node no scorer would have this pod avoid.
+    private Pod? _avoiding;
+
+    private bool AvoidingScorers(Pod pod)
+    {
+        foreach (var s in _profile.Scorers)
+            if (s.Scorer.IsActive(pod, _snapshot) && s.Scorer is not Plugins.GpuBestFit) return true;
+        return false;
+    }
+
+    private bool Blocked(int slot)
+    {
+        if (_reservation is not null && _reservation.Blocks(slot)) return true;
+        if (_avoiding is null) return false;
+        foreach (var s in _profile.Scorers)
+            if (s.Scorer.IsActive(_avoiding, _snapshot) && s.Scorer.Avoids(_avoiding, _snapshot[slot]!)) return true;
+        return false;
+    }
 
     private int FindNodeInLeaf(Pod pod, int leaf)
     {
@@ -635,13 +661,17 @@ internal sealed class GangSearch
         // Bound members pin the domain: whether the rest fits there depends on who else runs there.
         for (var a = g; a is not null; a = a.Parent)
             if (_pinned[a.Index] >= 0) return true;
-        var largest = pods[0];
+        Pod largest = pods[0], smallest = pods[0];
         foreach (var p in pods)
+        {
             if (p.Requests.Gpu > largest.Requests.Gpu) largest = p;
+            if (p.Requests.Gpu < smallest.Requests.Gpu) smallest = p;
+        }
         var eligible = session.Eligibility.For(largest, _profile.Filters);
         if (eligible.Count == 0 || largest.Requests.Gpu > eligible.MaxAllocatableGpu) return false;
-        if (g.RequiredDepth == 0) return true;
-        return eligible.BestDomainCapacity(_tree, g.RequiredDepth, largest.Requests.Gpu, g.RequiredDepth) >= need;
+        // Counted at the smallest pod's size, so a mix of sizes is never called impossible when it is not;
+        // the whole cluster (depth 0) when no level is required.
+        return eligible.BestDomainCapacity(_tree, g.RequiredDepth, smallest.Requests.Gpu, g.RequiredDepth) >= need;
     }
 
     // ---- Index -------------------------------------------------------------------------------------

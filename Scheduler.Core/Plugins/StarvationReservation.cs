@@ -35,6 +35,9 @@ public sealed class StarvationReservation(TimeSpan threshold) : IReservationPoli
         var pending = request.Members.Where(p => !p.IsBound && !p.SchedulingGated).ToList();
         long demand = pending.Sum(p => p.Requests.Gpu);
         if (demand == 0) return null;
+        // A domain qualifies when its usable nodes, emptied, hold every pending pod at the largest pod's
+        // size: counting GPUs alone would hold 10 four-GPU nodes for eleven three-GPU pods.
+        var podGpu = pending.Max(p => p.Requests.Gpu);
         var filters = session.Profile.Filters;
         var sets = pending.Select(p => session.Eligibility.For(p, filters)).Distinct().ToList();
         var everyNode = sets.Any(s => s.AllNodes);
@@ -53,22 +56,14 @@ public sealed class StarvationReservation(TimeSpan threshold) : IReservationPoli
             foreach (var d in domains)
             {
                 if (required > 0 && !tree.LabelledDownTo(d, required)) continue;
-                long alloc = 0, free = 0;
-                if (everyNode)
+                long pods = 0, free = 0;
+                foreach (var slot in tree.SlotsOf(d))
                 {
-                    alloc = tree.AllocatableGpu(d);
-                    free = tree.FreeGpu(d);
+                    if (!Eligible(slot) || snapshot[slot] is not { } info) continue;
+                    pods += info.Node.Allocatable.Gpu / podGpu;
+                    free += Math.Max(0, info.FreeGpu);
                 }
-                else
-                {
-                    foreach (var slot in tree.SlotsOf(d))
-                    {
-                        if (!Eligible(slot) || snapshot[slot] is not { } info) continue;
-                        alloc += info.Node.Allocatable.Gpu;
-                        free += Math.Max(0, info.FreeGpu);
-                    }
-                }
-                if (alloc >= demand) candidates.Add((d, free));
+                if (pods >= pending.Count) candidates.Add((d, free));
             }
         }
         if (candidates.Count == 0) return null;

@@ -17,6 +17,9 @@ public sealed class TaintTolerationScorer : INodeScorer
 
     public bool IsActive(Pod pod, ClusterSnapshot snapshot) => snapshot.PreferNoScheduleNodes > 0;
 
+    // kube-scheduler weighs this score 3 to best fit's 1: an untolerated PreferNoSchedule node is the last resort.
+    public bool Avoids(Pod pod, NodeInfo node) => Score(pod, node) > 0;
+
     public long Score(Pod pod, NodeInfo node)
     {
         long count = 0;

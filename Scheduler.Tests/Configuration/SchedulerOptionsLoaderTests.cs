@@ -51,6 +51,36 @@ public class SchedulerOptionsLoaderTests
         Assert.That(e!.Errors, Has.Count.EqualTo(2));
     }
 
+    [Test]
+    public void Unknown_score_plugins_and_bad_weights_fail_start_up_one_line_per_field()
+    {
+        const string yaml = """
+            profile:
+              plugins:
+                score:
+                  enabled:
+                  - {name: GpuBestFitt, weight: 2}
+                  - {name: TaintToleration, weight: 0}
+                  - {name: GpuBestFit, weight: 101}
+                  disabled:
+                  - {name: NodeResourcesMostAllocated}
+            """;
+        var e = Assert.Throws<OptionsException>(() => SchedulerOptionsLoader.Parse(yaml));
+        Assert.That(e!.Errors, Has.Count.EqualTo(4));
+        Assert.That(e.Errors[0], Does.StartWith("config: profile.plugins.score.enabled[0].name: \"GpuBestFitt\" is not a score plugin (GpuBestFit, TaintToleration"));
+        Assert.That(e.Errors[1], Is.EqualTo("config: profile.plugins.score.enabled[1].weight: \"0\" must be between 1 and 100"));
+        Assert.That(e.Errors[2], Is.EqualTo("config: profile.plugins.score.enabled[2].weight: \"101\" must be between 1 and 100"));
+        Assert.That(e.Errors[3], Does.StartWith("config: profile.plugins.score.disabled[0].name: \"NodeResourcesMostAllocated\" is not a score plugin"));
+    }
+
+    [Test]
+    public void Score_weights_from_the_file_reach_the_profile()
+    {
+        var o = SchedulerOptionsLoader.Parse("profile: {plugins: {score: {enabled: [{name: TaintToleration, weight: 7}], disabled: [{name: GpuBestFit}]}}}");
+        var profile = o.CreateProfile();
+        Assert.That(profile.Scorers.Select(s => (s.Scorer.Name, s.Weight)), Is.EqualTo(new[] { ("TaintToleration", 7) }));
+    }
+
     [TestCase("15s", 15_000)]
     [TestCase("1m30s", 90_000)]
     [TestCase("500ms", 500)]

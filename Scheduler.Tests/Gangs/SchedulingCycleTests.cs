@@ -197,4 +197,22 @@ public class SchedulingCycleTests
         Assert.That(result.Reservation, Is.Null);
         Assert.That(result.Decisions[1].Admitted, Is.True);
     }
+
+    [TestCase(false, 1)]
+    [TestCase(true, 0)]
+    public void A_pod_avoids_a_PreferNoSchedule_node_unless_it_tolerates_the_taint(bool tolerates, int expected)
+    {
+        // Node 0 is half used, so GPU best fit alone would pick it; its PreferNoSchedule taint weighs more.
+        var c = new GangTestCluster(ClusterProfile.HgxH100, 0);
+        var nodes = ClusterProfile.HgxH100.Nodes(2).ToList();
+        c.Cache.AddOrUpdateNode(new Node(nodes[0].Name, nodes[0].Allocatable, nodes[0].Labels, [new Taint("spot", "true", TaintEffect.PreferNoSchedule)]));
+        c.Cache.AddOrUpdateNode(nodes[1]);
+        c.Occupy(0, 4).Refresh();
+        var pod = Pods.Gpu("ns", "p", 4, created: T0);
+        if (tolerates) pod = pod with { Tolerations = [new Toleration("spot", TolerationOperator.Equal, "true", TaintEffect.PreferNoSchedule)] };
+
+        var result = Cycle(TimeSpan.FromDays(1)).Run(c.Snapshot, [c.Request(PodGroupSpec.ForSinglePod(pod), [pod])]);
+
+        Assert.That(result.Decisions[0].Placements.Single().Node, Is.EqualTo(GangTestCluster.NodeName(expected)));
+    }
 }
