@@ -137,6 +137,16 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
         e.Lane = QueueLane.Backoff;
     }
 
+    /// <summary>
+    /// Binds of an admitted group failed after it left the queue: it comes back in backoff (not parked:
+    /// no event need happen for a retry to make sense).
+    /// </summary>
+    public void BindFailed(GangRequest request)
+    {
+        if (!_entries.ContainsKey(request.Key)) _entries[request.Key] = new Entry(request);
+        Failed(request.Key);
+    }
+
     private TimeSpan Backoff(int attempts)
     {
         var backoff = _options.InitialBackoff;

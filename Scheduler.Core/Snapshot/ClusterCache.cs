@@ -150,7 +150,12 @@ public sealed class ClusterCache
     /// Counts a pod on a node before its bind is confirmed, so the next cycle sees the capacity as
     /// taken. Expires after <see cref="CacheOptions.AssumedPodTtl"/> unless confirmed by a watch event.
     /// </summary>
-    public CacheResult AssumePod(Pod pod, string nodeName)
+    /// <summary>
+    /// Counts <paramref name="pod"/> on <paramref name="nodeName"/> before its bind is visible. With
+    /// <paramref name="bindingPending"/> the assumption does not expire until <see cref="FinishBinding"/>
+    /// (kube-scheduler's rule): a bind waiting in a long queue must not have its capacity handed out twice.
+    /// </summary>
+    public CacheResult AssumePod(Pod pod, string nodeName, bool bindingPending = false)
     {
         if (_pods.TryGetValue(pod.Key, out var existing))
             return CacheResult.Reject(existing.Assumed
@@ -159,7 +164,7 @@ public sealed class ClusterCache
         if (!_nodes.TryGetValue(nodeName, out var node) || node.Spec is null)
             return CacheResult.Reject($"pod {pod.Key}: cannot assume onto unknown node {nodeName}");
         var assumed = pod with { NodeName = nodeName };
-        _pods[pod.Key] = new PodState(assumed) { Assumed = true, Deadline = _time.GetUtcNow() + _options.AssumedPodTtl };
+        _pods[pod.Key] = new PodState(assumed) { Assumed = true, Deadline = bindingPending ? DateTimeOffset.MaxValue : _time.GetUtcNow() + _options.AssumedPodTtl };
         Account(assumed);
         return CacheResult.Applied;
     }
@@ -174,6 +179,12 @@ public sealed class ClusterCache
     }
 
     /// <summary>Undoes an assumption whose bind failed.</summary>
+    /// <summary>The bind was accepted: the assumption now expires after the TTL unless the watch confirms it.</summary>
+    public void FinishBinding(ObjectKey key)
+    {
+        if (_pods.TryGetValue(key, out var state) && state.Assumed) state.Deadline = _time.GetUtcNow() + _options.AssumedPodTtl;
+    }
+
     public CacheResult ForgetPod(ObjectKey key)
     {
         if (!_pods.TryGetValue(key, out var state)) return CacheResult.Ignore($"pod {key}: forget of a pod the cache does not hold");

@@ -57,6 +57,27 @@ public sealed class LeaderFailoverTests(string cluster) : IntegrationTest(cluste
     }
 
     [Test]
+    public async Task A_replica_that_cannot_create_its_Lease_says_why_in_readyz()
+    {
+        await Cluster.NodeAsync("n0");
+        var a = await StartSchedulerAsync("quorum-a", leaderElect: true, configure: o => o.LeaderElection.ResourceNamespace = "no-such-namespace");
+        // Before the caches sync, /readyz is 503 and says so; then it names the failing election.
+        async Task<string> Body()
+        {
+            var address = a.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient();
+            using var response = await http.GetAsync(new Uri(new Uri(address), "/readyz"));
+            return await response.Content.ReadAsStringAsync();
+        }
+        await TestCluster.WaitUntilAsync(async () => (await Body()).Contains("leader election failing", StringComparison.Ordinal),
+            "readyz names the failing election");
+        var readyz = await ReadyzAsync(a);
+        Assert.That(readyz, Does.StartWith("ok (standby quorum-a)"));
+        Assert.That(readyz, Does.Contain("404").Or.Contain("not found").Or.Contain("NotFound"), readyz);
+        Assert.That(a.State.Leader, Is.False);
+    }
+
+    [Test]
     public async Task When_the_leader_stops_it_releases_the_lease_and_the_standby_takes_over_at_once()
     {
         // A long lease, so that a takeover well before it could only come from the release.

@@ -48,7 +48,9 @@ public sealed class ObservabilityTests(string cluster) : IntegrationTest(cluster
             var passes = spans.Where(s => s.OperationName == "SchedulingPass").ToList();
             Assert.That(passes, Is.Not.Empty);
             Assert.That(passes.Sum(s => (int)s.GetTagItem("quorum.pods_bound")!), Is.EqualTo(2));
-            Assert.That(passes, Has.All.Matches<Activity>(s => (int)s.GetTagItem("quorum.groups_tried")! > 0), "idle ticks make no spans");
+            // Binds finish after the pass that handed them over: a pass that only took their results is busy too.
+            Assert.That(passes, Has.All.Matches<Activity>(s => (int)s.GetTagItem("quorum.groups_tried")! + (int)s.GetTagItem("quorum.pods_bound")!
+                + (int)s.GetTagItem("quorum.bind_failures")! > 0), "idle ticks make no spans");
         });
     }
 }

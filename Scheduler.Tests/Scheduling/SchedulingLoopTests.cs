@@ -9,7 +9,9 @@ using Quorum.Core.Plugins;
 using Quorum.Core.Profiles;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
+using Quorum.Binding;
 using Quorum.Kubernetes;
+using Quorum.Tests.Integration;
 using Quorum.Scheduling;
 
 namespace Quorum.Tests.Scheduling;
@@ -22,12 +24,23 @@ public class SchedulingLoopTests
     {
         public ConcurrentDictionary<ObjectKey, string> Bound { get; } = new();
         public HashSet<string> FailFor { get; } = [];
+        public ConcurrentQueue<string> Calls { get; } = new();
 
-        public Task<(BindOutcome, string?)> BindAsync(Pod pod, string node, CancellationToken cancellationToken)
+        /// <summary>While set, every bind waits for it: binds in flight, as on a slow API server.</summary>
+        public TaskCompletionSource? Gate { get; set; }
+
+        public async Task<(BindOutcome, string?)> BindAsync(Pod pod, string node, CancellationToken cancellationToken)
         {
-            if (FailFor.Contains(pod.Key.Name)) return Task.FromResult<(BindOutcome, string?)>((BindOutcome.Failed, "injected 500"));
-            if (!Bound.TryAdd(pod.Key, node)) return Task.FromResult<(BindOutcome, string?)>((BindOutcome.AlreadyBound, "already assigned"));
-            return Task.FromResult<(BindOutcome, string?)>((BindOutcome.Bound, null));
+            Calls.Enqueue(pod.Key.Name);
+            if (Gate is { } gate) await gate.Task.WaitAsync(cancellationToken);
+            return Bind(pod, node);
+        }
+
+        private (BindOutcome, string?) Bind(Pod pod, string node)
+        {
+            if (FailFor.Contains(pod.Key.Name)) return (BindOutcome.Failed, "injected 500");
+            if (!Bound.TryAdd(pod.Key, node)) return (BindOutcome.AlreadyBound, "already assigned");
+            return (BindOutcome.Bound, null);
         }
     }
 
@@ -55,21 +68,36 @@ public class SchedulingLoopTests
         {
             State = new ClusterState(new ClusterCache(Time));
             var admission = new GangAdmission(SchedulerProfile.Default(new PlacementOptions { StarvationThreshold = TimeSpan.FromHours(1) }));
-            Loop = new SchedulingLoop(State, new SchedulingQueue(Time), new SchedulingCycle(admission, Time), Binder, Reporter,
+            Binding = new BindingPipeline(Binder, Reporter, 4);
+            Loop = new SchedulingLoop(State, new SchedulingQueue(Time), new SchedulingCycle(admission, Time), Binding, Reporter,
                 new LoopSettings(["quorum"], "default", 4, Time));
         }
 
-        /// <summary>One pass, then what a watch would show: bound pods come back with spec.nodeName.</summary>
+        public BindingPipeline Binding { get; }
+
+        /// <summary>
+        /// One pass and the binds it handed over, then what a watch would show: bound pods come back
+        /// with spec.nodeName.
+        /// </summary>
         public async Task<LoopPass> PassAsync()
         {
             var pass = await Loop.RunOnceAsync(CancellationToken.None);
+            await Binding.WhenIdle.WaitAsync(TimeSpan.FromSeconds(10));
+            var (bound, failed) = await Loop.ApplyBindResultsAsync(CancellationToken.None);
+            pass = pass with { PodsBound = pass.PodsBound + bound, BindFailures = pass.BindFailures + failed };
+            Watch();
+            return pass;
+        }
+
+        /// <summary>What a watch shows once binds land: bound pods come back with spec.nodeName.</summary>
+        public void Watch()
+        {
             foreach (var (key, node) in Binder.Bound)
                 if (State.FindPod(key) is { NodeName: null } && Pods.TryGetValue(key, out var v1))
                 {
                     v1.Spec.NodeName = node;
                     State.ApplyPod(v1, deleted: false);
                 }
-            return pass;
         }
 
         public Dictionary<ObjectKey, V1Pod> Pods { get; } = [];
@@ -276,5 +304,58 @@ public class SchedulingLoopTests
         var pass = await h.PassAsync();
         Assert.That(pass.Tried, Is.EqualTo(1));
         Assert.That(pass.PodsBound, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_pass_does_not_wait_for_its_binds_and_the_next_pass_decides_around_them()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddNode("n2", 8);
+        h.AddGroup("job", 2);
+        h.AddPod("w0", 8, "job");
+        h.AddPod("w1", 8, "job");
+        h.Binder.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var first = await h.Loop.RunOnceAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(first.Admitted, Is.EqualTo(1), "decided and handed over while both binds still wait");
+        Assert.That(h.Binding.InFlight, Is.EqualTo(2));
+
+        // An event arrives while the binds are in flight: the gang is assembled again, and its
+        // assumed pods must count as placed, not be placed a second time.
+        h.AddNode("n3", 8);
+        h.AddPod("late", 8);
+        var second = await h.Loop.RunOnceAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(second.Decisions.Select(d => (d.Group.Name, d.Admitted)), Is.EqualTo(new[] { ("late", true) }));
+        Assert.That(second.Decisions[0].Placements.Single().Node, Is.EqualTo("n3"), "n1 and n2 are assumed for job");
+
+        h.Binder.Gate.SetResult();
+        await h.Binding.WhenIdle.WaitAsync(TimeSpan.FromSeconds(10));
+        var (bound, failed) = await h.Loop.ApplyBindResultsAsync(CancellationToken.None);
+        Assert.That((bound, failed), Is.EqualTo((3, 0)));
+        Assert.That(h.Binder.Calls.Order(), Is.EqualTo(new[] { "late", "w0", "w1" }), "each pod bound once");
+    }
+
+    [Test]
+    public async Task A_bind_handed_over_in_a_term_that_ended_is_not_sent_and_its_pod_is_forgotten()
+    {
+        var h = new Harness();
+        await using var one = new BindingPipeline(h.Binder, h.Reporter, parallelism: 1);
+        h.Binder.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var term = new CancellationTokenSource();
+        var group = new ObjectKey("ml", "job");
+        await one.SubmitAsync(new BindWork(group, Quorum.Benchmarks.Simulation.Pods.Gpu("ml", "a", 1), "n1", CancellationToken.None), CancellationToken.None);
+        await one.SubmitAsync(new BindWork(group, Quorum.Benchmarks.Simulation.Pods.Gpu("ml", "b", 1), "n1", term.Token), CancellationToken.None);
+        await TestCluster.WaitUntilAsync(() => Task.FromResult(h.Binder.Calls.Count == 1), "the first bind started");
+
+        await term.CancelAsync();
+        h.Binder.Gate.SetResult();
+        await one.WhenIdle.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var results = new List<BindResult>();
+        while (one.TryTake(out var r)) results.Add(r);
+        Assert.That(results.Select(r => (r.Pod.Key.Name, r.Outcome)), Is.EquivalentTo(new[] { ("a", BindOutcome.Bound), ("b", BindOutcome.Failed) }));
+        Assert.That(results.Single(r => r.Pod.Key.Name == "b").Message, Does.Contain("stopped leading"));
+        Assert.That(h.Binder.Calls, Is.EqualTo(new[] { "a" }), "the deposed term's bind never reached the API server");
     }
 }

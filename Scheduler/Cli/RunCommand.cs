@@ -80,6 +80,9 @@ public static class RunCommand
     public static WebApplication Build(SchedulerOptions options, IKubernetes client, string identity)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // One log line per probe and scrape is noise; appsettings.json says the same, but it is read
+        // only when the working directory holds it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var grpcEndpoint = new GrpcEndpoint();
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -122,8 +125,11 @@ public static class RunCommand
 
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
+        // A standby whose election fails stays ready (a restarting API server must not take every
+        // replica out), but says why it cannot lead.
         app.MapGet("/readyz", (SchedulerState s) => s.Synced
-            ? Results.Text($"ok ({(s.Leader ? "leader" : "standby")} {s.Identity})")
+            ? Results.Text($"ok ({(s.Leader ? "leader" : "standby")} {s.Identity})"
+                + (!s.Leader && s.ElectionError is { } why ? $"; leader election failing: {why}" : ""))
             : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGrpcService<SchedulerService>();

@@ -52,7 +52,11 @@ public sealed partial class SchedulerHost(
         var admission = new GangAdmission(options.CreateProfile());
         var reporter = new KubernetesReporter(client, new EventThrottle(time, TimeSpan.FromMinutes(1)), options.SchedulerNames[0], state.Identity,
             logs.CreateLogger<KubernetesReporter>());
-        var loop = new SchedulingLoop(cluster, queue, new SchedulingCycle(admission, time), new KubernetesPodBinder(client), reporter,
+        // Binds and status writes leave the loop: it decides, assumes and hands over, and goes on.
+        BindingPipeline? pipeline = null;
+        await using var writer = new StatusWriter(reporter, () => pipeline?.Queued ?? 0, time, logs.CreateLogger<StatusWriter>());
+        await using var binding = pipeline = new BindingPipeline(new KubernetesPodBinder(client), writer, options.BindParallelism);
+        var loop = new SchedulingLoop(cluster, queue, new SchedulingCycle(admission, time), binding, writer,
             new LoopSettings(options.SchedulerNames, options.DefaultTopology, options.BindParallelism, time));
         var view = new LoopView(cluster, queue, loop, admission, options, state, time);
 
@@ -67,12 +71,18 @@ public sealed partial class SchedulerHost(
         var nextPrune = time.GetUtcNow().AddMinutes(1);
         try
         {
+            // One wait for events at a time, kept across ticks until it completes: a fresh wait per idle
+            // tick would leave one waiter behind in the channel per tick until the next event.
+            Task<bool>? waitForEvent = null;
             while (!stop.IsCancellationRequested)
             {
                 // Apply every event that is waiting, then schedule: the pass sees a consistent state.
-                var waitForEvent = sources.Events.WaitToReadAsync(stop.Token).AsTask();
+                waitForEvent ??= sources.Events.WaitToReadAsync(stop.Token).AsTask();
                 var tick = Task.Delay(TimeSpan.FromMilliseconds(200), time, stop.Token);
-                await Task.WhenAny(waitForEvent, tick).ConfigureAwait(false);
+                // Bind results wake a leader's loop; a standby leaves them for its next term.
+                if (state.Synced && state.Leader) await Task.WhenAny(waitForEvent, tick, binding.ResultsReady).ConfigureAwait(false);
+                else await Task.WhenAny(waitForEvent, tick).ConfigureAwait(false);
+                if (waitForEvent.IsCompleted) waitForEvent = null;
                 while (sources.Events.TryRead(out var e))
                 {
                     if (e.Synced) { synced.Add(e.Kind); continue; }
@@ -90,7 +100,7 @@ public sealed partial class SchedulerHost(
                 LoopPass pass;
                 try
                 {
-                    pass = await loop.RunOnceAsync(term.Token).ConfigureAwait(false);
+                    pass = await loop.RunOnceAsync(term.Token, _term?.Token ?? stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested && term.IsCancellationRequested)
                 {
@@ -118,7 +128,7 @@ public sealed partial class SchedulerHost(
                     nextPrune = time.GetUtcNow().AddMinutes(1);
                     reporter.Prune(k => cluster.FindPod(k) is { IsBound: false });
                 }
-                if (pass.Tried == 0)
+                if (pass.Tried == 0 && pass.PodsBound == 0 && pass.BindFailures == 0)
                 {
                     // An idle tick is not worth a span: without this, one would be exported every 200 ms.
                     if (activity is not null) activity.IsAllDataRequested = false;
@@ -126,7 +136,7 @@ public sealed partial class SchedulerHost(
                 }
                 state.Insight.Record(view, pass);
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                metrics.E2eDuration.Record(seconds);
+                if (pass.Tried > 0) metrics.E2eDuration.Record(seconds);
                 foreach (var d in pass.Decisions)
                 {
                     // kube-scheduler's results: a refusal of any kind is "unschedulable", not an error.
@@ -180,7 +190,11 @@ public sealed partial class SchedulerHost(
         var lease = GoDuration.Parse(le.LeaseDuration);
         var renew = GoDuration.Parse(le.RenewDeadline);
         var retry = GoDuration.Parse(le.RetryPeriod);
-        var leaseLock = new LeaseLock(client, le.ResourceNamespace, le.ResourceName, state.Identity);
+        var leaseLock = new ObservedLeaseLock(client, le.ResourceNamespace, le.ResourceName, state.Identity, failure =>
+        {
+            state.ElectionError = failure;
+            if (failure is not null) Log.ElectionAttemptFailed(_log, failure);
+        });
         try
         {
             while (!ct.IsCancellationRequested)
@@ -189,6 +203,7 @@ public sealed partial class SchedulerHost(
                 elector.OnStartedLeading += () =>
                 {
                     Interlocked.Exchange(ref _term, new CancellationTokenSource())?.Dispose();
+                    state.ElectionError = null;
                     state.Leader = true;
                     Log.Leading(_log, state.Identity);
                 };
@@ -266,6 +281,9 @@ public sealed partial class SchedulerHost(
 
         [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Leader election failed; starting it again in {DelayMs} ms: {Error}")]
         public static partial void ElectionFailed(ILogger logger, double delayMs, string error);
+
+        [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Leader election attempt failed: {Error}")]
+        public static partial void ElectionAttemptFailed(ILogger logger, string error);
 
         [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Pass cancelled: this replica stopped leading")]
         public static partial void PassCancelled(ILogger logger);

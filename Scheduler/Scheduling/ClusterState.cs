@@ -166,13 +166,33 @@ public sealed class ClusterState(ClusterCache cache)
         foreach (var g in _groupObjects.Values.Where(g => g.Spec?.PriorityClassName == name).ToList()) ApplyPodGroup(g, deleted: false);
     }
 
+    /// <summary>
+    /// Something the watches did not tell changed what <see cref="Assemble"/> returns: the loop assumed
+    /// pods or forgot assumptions.
+    /// </summary>
+    public void Touch() => Version++;
+
+    /// <summary>
+    /// Pods as the scheduler must see them: one assumed in the cache (its bind handed over, not yet
+    /// visible in a watch event) counts as bound there, or its gang would be placed a second time.
+    /// </summary>
+    private IEnumerable<Pod> Effective()
+    {
+        foreach (var p in _pods.Values)
+        {
+            if (!p.IsBound && cache.IsAssumed(p.Key) && cache.FindPod(p.Key) is { } assumed) yield return assumed;
+            else yield return p;
+        }
+    }
+
     /// <summary>The gangs this scheduler should try now, with refusals to report.</summary>
     public AssembledGangs Assemble(IReadOnlyCollection<string> schedulerNames, string defaultTopology)
     {
         // One name per call keeps GangAssembler simple; several scheduler names are rare.
+        var pods = Effective().ToList();
         if (schedulerNames.Count == 1)
-            return GangAssembler.Assemble(_groups.Values, _pods.Values, schedulerNames.First(), FindTopology, defaultTopology);
-        var parts = schedulerNames.Select(n => GangAssembler.Assemble(_groups.Values, _pods.Values, n, FindTopology, defaultTopology)).ToList();
+            return GangAssembler.Assemble(_groups.Values, pods, schedulerNames.First(), FindTopology, defaultTopology);
+        var parts = schedulerNames.Select(n => GangAssembler.Assemble(_groups.Values, pods, n, FindTopology, defaultTopology)).ToList();
         return new AssembledGangs(
             [.. parts.SelectMany(p => p.Ready).DistinctBy(r => r.Key)],
             [.. parts.SelectMany(p => p.Refused).DistinctBy(r => r.Group)],

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Quorum.Binding;
 using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
@@ -11,19 +11,39 @@ namespace Quorum.Scheduling;
 public sealed record LoopPass(int Tried, int Admitted, int PodsBound, int BindFailures, IReadOnlyList<GangDecision> Decisions);
 
 /// <summary>
-/// One scheduler pass: gangs from the cluster state into the queue, a scheduling cycle on the
-/// snapshot, then for each admitted gang assume every pod and bind them with bounded parallelism.
-/// A failed bind forgets its assumption and sends the group back with backoff; pods already bound
-/// stay and count, so the next pass completes the group rather than starting over.
+/// One scheduler pass: results of earlier binds applied, gangs from the cluster state into the queue,
+/// a scheduling cycle on the snapshot, then each admitted gang's pods assumed and handed to the
+/// binding pipeline; the pass does not wait for them. When every bind of a hand-over has reported
+/// back, a failure forgets that pod's assumption and sends the group back with backoff; pods already
+/// bound stay and count, so the next pass completes the group rather than starting over.
 /// </summary>
 public sealed class SchedulingLoop(
     ClusterState state,
     SchedulingQueue queue,
     SchedulingCycle cycle,
-    IPodBinder binder,
+    BindingPipeline binding,
     ISchedulingReporter reporter,
     LoopSettings settings)
 {
+    /// <summary>A gang's binds in flight, counted until all have reported back.</summary>
+    private sealed class HandOver(GangRequest request, bool isPodGroup)
+    {
+        public GangRequest Request { get; set; } = request;
+        public bool IsPodGroup { get; } = isPodGroup;
+        public int Placements { get; set; }
+        public int Remaining { get; set; }
+        public int Bound { get; set; }
+        public int Failed { get; set; }
+        public string? FirstError { get; set; }
+
+        public void Fail(string error)
+        {
+            Failed++;
+            if (FirstError is null || string.CompareOrdinal(error, FirstError) < 0) FirstError = error;
+        }
+    }
+
+    private readonly Dictionary<ObjectKey, HandOver> _handOvers = [];
     private readonly ClusterSnapshot _snapshot = new();
     private readonly Dictionary<ObjectKey, string> _signatures = [];
     private readonly Dictionary<ObjectKey, GangDecision> _lastDecision = [];
@@ -42,9 +62,17 @@ public sealed class SchedulingLoop(
     /// <summary>The gangs as the last pass assembled them, while no event has changed the state since; otherwise null.</summary>
     public AssembledGangs? CurrentGangs => _assembled is not null && _assembledVersion == state.Version ? _assembled : null;
 
-    public async Task<LoopPass> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>The binding pipeline this loop hands admitted pods to.</summary>
+    public BindingPipeline Binding => binding;
+
+    /// <param name="bindTerm">Cancels the binds this pass hands over (the term of leadership); the pass's own token when default.</param>
+    public async Task<LoopPass> RunOnceAsync(CancellationToken cancellationToken, CancellationToken bindTerm = default)
     {
-        if (state.Cache.ExpireAssumedPods().Count > 0 || state.CapacityEpoch != _capacityEpoch)
+        var (boundBefore, failedBefore) = await ApplyBindResultsAsync(cancellationToken).ConfigureAwait(false);
+        var expired = state.Cache.ExpireAssumedPods().Count > 0;
+        // Forgotten assumptions change which members count as bound.
+        if (expired) state.Touch();
+        if (expired || state.CapacityEpoch != _capacityEpoch)
         {
             _capacityEpoch = state.CapacityEpoch;
             queue.OnCapacityFreed();
@@ -61,80 +89,117 @@ public sealed class SchedulingLoop(
 
         state.Cache.UpdateSnapshot(_snapshot);
         var ready = queue.Ready();
+        // A group whose binds are still out waits for their results: a failure there sends it to
+        // backoff, and its other members are assumed, not to be placed again meanwhile.
+        if (_handOvers.Count > 0) ready = [.. ready.Where(r => !_handOvers.ContainsKey(r.Key))];
         if (ready.Count == 0)
         {
             // Nothing to try, but status still follows the cluster (members bound by the last pass,
             // pods the kubelet reports running) and the clock (scheduleTimeoutSeconds passing).
             if (_reportedVersion != state.Version || settings.Time.GetUtcNow() >= _nextTimeout)
                 await ReportGroupStatusAsync(assembled, cancellationToken).ConfigureAwait(false);
-            return new LoopPass(0, 0, 0, 0, []);
+            return new LoopPass(0, 0, boundBefore, failedBefore, []);
         }
         var result = cycle.Run(_snapshot, ready);
         queue.Reserving = result.Reservation?.Group;
+        var requests = new Dictionary<ObjectKey, GangRequest>(ready.Count);
+        foreach (var r in ready) requests[r.Key] = r;
 
-        int admitted = 0, bound = 0, failures = 0;
+        var admitted = 0;
         foreach (var decision in result.Decisions)
         {
             _lastDecision[decision.Group] = decision;
-            var request = ready.First(r => r.Key == decision.Group);
+            var request = requests[decision.Group];
             var isPodGroup = assembled.PodGroupKeys.Contains(decision.Group);
+            queue.Done(decision);
             if (!decision.Admitted)
             {
-                queue.Done(decision);
                 await reporter.UnschedulableAsync(decision.Group, isPodGroup, Pending(request), decision.Reason,
                     decision.Message ?? "", cancellationToken).ConfigureAwait(false);
                 continue;
             }
             admitted++;
-            var (ok, failed, firstError) = await BindGroupAsync(request, decision, cancellationToken).ConfigureAwait(false);
-            bound += ok;
-            failures += failed;
-            if (failed == 0) queue.Done(decision);
-            else
-            {
-                queue.Failed(decision.Group);
-                await reporter.UnschedulableAsync(decision.Group, isPodGroup, Pending(request), "BindingRejected",
-                    $"{failed} of {decision.Placements.Length} binds failed: {firstError}; {ok} bound pods stay and count toward the minimum",
-                    cancellationToken).ConfigureAwait(false);
-            }
+            await HandOverAsync(request, decision, isPodGroup, bindTerm.CanBeCanceled ? bindTerm : cancellationToken, cancellationToken).ConfigureAwait(false);
         }
+        if (admitted > 0) state.Touch();
         await ReportGroupStatusAsync(assembled, cancellationToken).ConfigureAwait(false);
-        return new LoopPass(result.Decisions.Length, admitted, bound, failures, result.Decisions);
+        return new LoopPass(result.Decisions.Length, admitted, boundBefore, failedBefore, result.Decisions);
     }
 
-    private async Task<(int Bound, int Failed, string? FirstError)> BindGroupAsync(GangRequest request, GangDecision decision, CancellationToken ct)
+    /// <summary>
+    /// Assumes every placed pod (the next cycle must see the whole gang's capacity as taken while its
+    /// binds are in flight) and hands them to the pipeline.
+    /// </summary>
+    private async Task HandOverAsync(GangRequest request, GangDecision decision, bool isPodGroup, CancellationToken term, CancellationToken ct)
     {
+        if (!_handOvers.TryGetValue(decision.Group, out var handOver)) _handOvers[decision.Group] = handOver = new HandOver(request, isPodGroup);
+        handOver.Request = request;
+        handOver.Placements += decision.Placements.Length;
         var members = request.Members.ToDictionary(m => m.Key);
-        // Assume everything first: the next cycle must see the whole gang's capacity as taken even
-        // while binds are in flight.
-        var toBind = new List<(Pod Pod, string Node)>();
+        var toBind = new List<(Pod Pod, string Node)>(decision.Placements.Length);
         foreach (var p in decision.Placements)
         {
             var pod = members[p.Pod];
-            if (state.Cache.AssumePod(pod, p.Node).Outcome == CacheOutcome.Applied) toBind.Add((pod, p.Node));
-            else state.Cache.Invalidate(p.Node);
-        }
-        var errors = new ConcurrentBag<string>();
-        var bound = 0;
-        await Parallel.ForEachAsync(toBind, new ParallelOptions { MaxDegreeOfParallelism = settings.BindParallelism, CancellationToken = ct },
-            async (item, token) =>
+            var assumed = state.Cache.AssumePod(pod, p.Node, bindingPending: true);
+            if (assumed.Outcome == CacheOutcome.Applied) toBind.Add((pod, p.Node));
+            else
             {
-                var (outcome, message) = await binder.BindAsync(item.Pod, item.Node, token).ConfigureAwait(false);
-                if (outcome == BindOutcome.Bound)
-                {
-                    Interlocked.Increment(ref bound);
-                    await reporter.ScheduledAsync(item.Pod, item.Node, token).ConfigureAwait(false);
-                    return;
-                }
-                errors.Add($"pod {item.Pod.Key}: {message ?? outcome.ToString()}");
-            }).ConfigureAwait(false);
-        // Forget on the loop thread: the cache is not thread-safe.
-        foreach (var (pod, node) in toBind)
-        {
-            if (errors.Any(e => e.StartsWith($"pod {pod.Key}:", StringComparison.Ordinal))) state.Cache.ForgetPod(pod.Key);
+                state.Cache.Invalidate(p.Node);
+                handOver.Fail($"pod {pod.Key}: {assumed.Reason}");
+            }
         }
-        var failed = toBind.Count - bound + (decision.Placements.Length - toBind.Count);
-        return (bound, failed, errors.OrderBy(e => e, StringComparer.Ordinal).FirstOrDefault() ?? (failed > 0 ? "pod already assumed" : null));
+        handOver.Remaining += toBind.Count;
+        foreach (var (pod, node) in toBind)
+            await binding.SubmitAsync(new BindWork(decision.Group, pod, node, term), ct).ConfigureAwait(false);
+        if (handOver.Remaining == 0) await FinishAsync(decision.Group, handOver, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies what the binding pipeline reported since the last call, on the loop's thread (the cache
+    /// is not thread-safe); returns how many binds succeeded and failed.
+    /// </summary>
+    public async Task<(int Bound, int Failed)> ApplyBindResultsAsync(CancellationToken cancellationToken)
+    {
+        int bound = 0, failed = 0;
+        List<ObjectKey>? finished = null;
+        while (binding.TryTake(out var r))
+        {
+            var handOver = _handOvers.GetValueOrDefault(r.Group);
+            if (r.Outcome == BindOutcome.Bound)
+            {
+                bound++;
+                state.Cache.FinishBinding(r.Pod.Key);
+                if (handOver is not null) handOver.Bound++;
+            }
+            else
+            {
+                failed++;
+                state.Cache.ForgetPod(r.Pod.Key);
+                state.Touch();
+                handOver?.Fail($"pod {r.Pod.Key}: {r.Message ?? r.Outcome.ToString()}");
+            }
+            if (handOver is not null && --handOver.Remaining == 0) (finished ??= []).Add(r.Group);
+        }
+        // A failed bind gave its capacity back: parked groups may fit now.
+        if (failed > 0) queue.OnCapacityFreed();
+        if (finished is not null)
+            foreach (var group in finished)
+                await FinishAsync(group, _handOvers[group], cancellationToken).ConfigureAwait(false);
+        return (bound, failed);
+    }
+
+    private async Task FinishAsync(ObjectKey group, HandOver handOver, CancellationToken ct)
+    {
+        _handOvers.Remove(group);
+        if (handOver.Failed == 0) return;
+        queue.BindFailed(handOver.Request);
+        // The queue holds the request as it was at admission; the next assembly hands it the members
+        // as they are now (some bound, the failed ones pending again).
+        _signatures.Remove(group);
+        state.Touch();
+        await reporter.UnschedulableAsync(group, handOver.IsPodGroup, Pending(handOver.Request), "BindingRejected",
+            $"{handOver.Failed} of {handOver.Placements} binds failed: {handOver.FirstError}; {handOver.Bound} bound pods stay and count toward the minimum",
+            ct).ConfigureAwait(false);
     }
 
     private void SyncQueue(AssembledGangs assembled)
