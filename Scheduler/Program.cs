@@ -1,6 +1,6 @@
 using Quorum.Cli;
 
-// One binary, several verbs (README "Commands"). Verbs that only read files run without a host.
+// One binary, several verbs (docs/commands.md). Verbs that only read files run without a host.
 var verb = args.Length > 0 ? args[0] : "help";
 var rest = args.Skip(1).ToArray();
 try

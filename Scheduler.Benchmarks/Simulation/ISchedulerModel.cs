@@ -17,4 +17,12 @@ public interface ISchedulerModel
     GangTree TreeFor(Workload workload);
 
     IReadOnlyList<Placement> Schedule(ClusterSnapshot snapshot, IReadOnlyList<GroupState> groups);
+
+    /// <summary>How many groups the last <see cref="Schedule"/> decided for (a scheduler with a queue tries fewer than it is given).</summary>
+    int LastTried { get; }
+
+    /// <summary>A bound pod left <paramref name="node"/>: the event a queueing hint reacts to.</summary>
+    void CapacityFreed(string node)
+    {
+    }
 }

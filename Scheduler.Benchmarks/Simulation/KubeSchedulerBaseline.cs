@@ -33,8 +33,11 @@ public sealed class KubeSchedulerBaseline(TopologySpec topology, int seed) : ISc
         PodGroupValidator.Validate(workload.Spec, n => n == topology.Name ? topology : null, topology.Name).Tree
         ?? throw new InvalidOperationException($"generated group {workload.Spec.Key} is invalid");
 
+    public int LastTried { get; private set; }
+
     public IReadOnlyList<Placement> Schedule(ClusterSnapshot snapshot, IReadOnlyList<GroupState> groups)
     {
+        LastTried = groups.Count;
         var queue = new List<(GroupState Group, int Index, Pod Pod)>();
         foreach (var g in groups)
             for (var i = 0; i < g.Members.Length; i++)

@@ -8,8 +8,10 @@ namespace Quorum.Benchmarks.Simulation;
 /// <summary>
 /// Discrete-event simulation of one scheduler on one cluster and workload stream, on a simulated
 /// clock. Each step, at the next event (no sooner than one cycle period after the last step):
-/// departures and withdrawals remove their pods from the cache, arrivals join the queue; then the
-/// snapshot is updated and the scheduler decides for the whole queue; every placement is
+/// departures and withdrawals remove their pods from the cache (and tell the scheduler where capacity
+/// freed), arrivals join the queue; then the snapshot is updated and the scheduler decides for the
+/// groups its queue holds ready (Quorum: new or changed groups, and parked ones a freed node could
+/// help; a baseline without a queue: all of them); every placement is
 /// assumed in the cache and at once confirmed by a bound-pod event, as a successful bind would be.
 /// </summary>
 /// <remarks>
@@ -126,8 +128,7 @@ public sealed class Simulator
                 metrics.Pods += w.Pods.Length;
                 waiting.Add(g);
             }
-            // The whole queue, every step: Quorum's starvation reservation is recomputed each
-            // cycle from the groups in it, so a cycle without the starving gang would lift it.
+            // Every waiting group is handed over; the scheduler's own queue decides which it tries.
             tried.AddRange(waiting);
             tried.AddRange(elastic);
 
@@ -138,7 +139,7 @@ public sealed class Simulator
                 cache.UpdateSnapshot(snapshot);
                 var placements = _model.Schedule(snapshot, tried);
                 sw.Stop();
-                metrics.RecordStep(sw.ElapsedTicks, tried.Count, GC.CollectionCount(2) != gen2);
+                metrics.RecordStep(sw.ElapsedTicks, _model.LastTried, GC.CollectionCount(2) != gen2);
                 Bind(placements, cache, metrics, counted: true);
 
                 foreach (var g in tried)
@@ -216,6 +217,7 @@ public sealed class Simulator
         {
             if (!p.IsBound) continue;
             cache.RemovePod(p.Key);
+            _model.CapacityFreed(p.NodeName!);
             _allocatedGpus -= p.Requests.Gpu;
         }
     }

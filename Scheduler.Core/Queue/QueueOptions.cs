@@ -11,4 +11,11 @@ public sealed class QueueOptions
 
     /// <summary>podMaxInUnschedulablePodsDuration: a parked group is retried after this even if no event could help it.</summary>
     public TimeSpan MaxInUnschedulable { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// starvationThreshold: while no gang holds a reservation, the best-ranked parked gang that has
+    /// waited this long (and was last refused as Unschedulable) is tried in every cycle, so that it can
+    /// make one. Null: never.
+    /// </summary>
+    public TimeSpan? StarvationThreshold { get; set; }
 }

@@ -2,6 +2,8 @@ using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Plugins;
+using Quorum.Core.Snapshot;
+using Quorum.Core.Topology;
 
 namespace Quorum.Core.Queue;
 
@@ -32,12 +34,34 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
 
     private sealed class Entry(GangRequest request)
     {
-        public GangRequest Request { get; set; } = request;
+        private GangRequest _request = request;
+        private long _need = -1;
+
+        public GangRequest Request
+        {
+            get => _request;
+            set
+            {
+                _request = value;
+                _need = -1;
+                _shapes = null;
+            }
+        }
+
+        private List<Pod>? _shapes;
+
+        /// <summary>One pending pod per distinct set of node constraints (selector, affinity, tolerations); computed once per request.</summary>
+        public List<Pod> Shapes => _shapes ??= DistinctShapes(_request);
+
+        /// <summary>For a one-leaf group, the GPUs its minimum still needs at least; computed once per request.</summary>
+        public long Need => _need >= 0 ? _need : _need = GpusStillNeeded(_request);
+
         public QueueLane Lane { get; set; }
         public int Attempts { get; set; }
         public DateTimeOffset BackoffUntil { get; set; }
         public DateTimeOffset ParkedAt { get; set; }
         public DateTimeOffset FirstRefused { get; set; } = DateTimeOffset.MaxValue;
+        public StatusCode LastCode { get; set; }
     }
 
     private readonly QueueOptions _options = options ?? new QueueOptions();
@@ -45,8 +69,22 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
 
     public int Count => _entries.Count;
 
-    /// <summary>The group whose reservation must be kept alive by trying it in every cycle.</summary>
-    public ObjectKey? Reserving { get; set; }
+    /// <summary>
+    /// The group whose reservation must be kept alive by trying it in every cycle. When a reservation
+    /// ends or moves, the nodes it held are open again without any pod leaving them: every parked
+    /// group is woken, as on capacity freed where it is not known.
+    /// </summary>
+    public ObjectKey? Reserving
+    {
+        get => _reserving;
+        set
+        {
+            if (_reserving is not null && _reserving != value) OnCapacityFreed();
+            _reserving = value;
+        }
+    }
+
+    private ObjectKey? _reserving;
 
     public QueueLane? LaneOf(ObjectKey group) => _entries.TryGetValue(group, out var e) ? e.Lane : null;
 
@@ -87,8 +125,8 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
     }
 
     /// <summary>
-    /// Node added or updated, or a pod deleted: something may fit now. Parked groups move to backoff
-    /// (or straight to active when their backoff is over).
+    /// Something may fit now, and which nodes it concerns is not known: every parked group moves to
+    /// backoff (or straight to active when its backoff is over).
     /// </summary>
     public void OnCapacityFreed()
     {
@@ -96,32 +134,161 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
             if (e.Lane == QueueLane.Unschedulable) MoveOut(e);
     }
 
+    /// <summary>
+    /// Queueing hint (kube-scheduler's QueueingHint): capacity was freed on <paramref name="nodes"/>
+    /// (a pod left, an assumption expired, a bind failed). A parked group moves out
+    /// only when one of them could help it: a pending pod could ever run there (<paramref name="filters"/>'
+    /// spec-only filters: selector, affinity, taints), and, for a group that is one set of pods, the
+    /// domain of its required level around that node (the cluster without one) now has at least the
+    /// GPUs its minimum still needs. The rest would get the same answer again.
+    /// </summary>
+    public void OnCapacityFreed(IReadOnlyList<NodeInfo> nodes, FilterChain filters, ClusterSnapshot snapshot)
+    {
+        if (nodes.Count == 0) return;
+        foreach (var e in _entries.Values)
+        {
+            if (e.Lane != QueueLane.Unschedulable || !CouldUse(e.Request, e.Need, e.Shapes, nodes, filters, snapshot)) continue;
+            MoveOut(e);
+        }
+    }
+
+    /// <summary>
+    /// Queueing hint for nodes added or changed: every parked group with a pending pod that could
+    /// ever run on one of them moves out, whatever room they have, as kube-scheduler retries a pod
+    /// that passes a new node's filters: its message must count the new node, and a changed label
+    /// may open a domain.
+    /// </summary>
+    public void OnNodesChanged(IReadOnlyList<NodeInfo> nodes, FilterChain filters)
+    {
+        if (nodes.Count == 0) return;
+        foreach (var e in _entries.Values)
+        {
+            if (e.Lane != QueueLane.Unschedulable || !CouldUse(e.Request, 0, e.Shapes, nodes, filters, null)) continue;
+            MoveOut(e);
+        }
+    }
+
+    private static bool CouldUse(GangRequest request, long need, List<Pod> shapes, IReadOnlyList<NodeInfo> nodes, FilterChain filters, ClusterSnapshot? snapshot)
+    {
+        var root = request.Tree.Root;
+        var tree = need > 0 && snapshot is not null ? snapshot.Tree(request.Tree.Topology) ?? snapshot.FlatTree : null;
+        foreach (var pod in shapes)
+        {
+            foreach (var node in nodes)
+            {
+                if (!filters.PassesSpecOnly(pod, node)) continue;
+                if (tree is null) return true;
+                var leaf = tree.LeafOf(node.Slot);
+                var domain = leaf < 0 ? TopologyTree.RootDomain : tree.AncestorAt(leaf, Math.Min(root.RequiredDepth, tree.DepthOf(leaf)));
+                if (tree.FreeGpu(domain) >= need) return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Pod> DistinctShapes(GangRequest request)
+    {
+        var shapes = new List<Pod>();
+        foreach (var pod in request.Members)
+        {
+            if (pod.IsBound || pod.SchedulingGated || shapes.Exists(s => SameConstraints(s, pod))) continue;
+            shapes.Add(pod);
+        }
+        return shapes;
+    }
+
+    /// <summary>
+    /// A lower bound on the GPUs the group's minimum still needs: per leaf, its smallest pending pods
+    /// that would complete its minimum; per middle group, its cheapest children that would complete its.
+    /// </summary>
+    private static long GpusStillNeeded(GangRequest request)
+    {
+        var tree = request.Tree;
+        var bound = new int[tree.Nodes.Length];
+        var pending = new List<long>?[tree.Nodes.Length];
+        foreach (var p in request.Members)
+        {
+            if (tree.LeafFor(p.Group?.SubGroup) is not { } leaf) continue;
+            if (p.IsBound) bound[leaf.Index]++;
+            else if (!p.SchedulingGated) (pending[leaf.Index] ??= []).Add(p.Requests.Gpu);
+        }
+        return Need(tree.Root);
+
+        long Need(GangNode g)
+        {
+            if (g.IsLeaf)
+            {
+                var missing = g.MinMember - bound[g.Index];
+                if (missing <= 0 || pending[g.Index] is not { } gpus) return 0;
+                gpus.Sort();
+                long sum = 0;
+                for (var i = 0; i < Math.Min(missing, gpus.Count); i++) sum += gpus[i];
+                return sum;
+            }
+            var children = g.Children.Select(Need).Order().ToList();
+            var satisfied = children.Count(n => n == 0);
+            return children.Where(n => n > 0).Take(Math.Max(0, g.MinSubGroup - satisfied)).Sum();
+        }
+    }
+
+    private static bool SameConstraints(Pod a, Pod b) =>
+        a.NodeSelectorPairs.SequenceEqual(b.NodeSelectorPairs)
+        && (a.RequiredNodeAffinity.IsDefault ? b.RequiredNodeAffinity.IsDefault : !b.RequiredNodeAffinity.IsDefault && a.RequiredNodeAffinity.SequenceEqual(b.RequiredNodeAffinity))
+        && (a.Tolerations.IsDefault ? b.Tolerations.IsDefault : !b.Tolerations.IsDefault && a.Tolerations.SequenceEqual(b.Tolerations));
+
+    /// <summary>
+    /// The group's members changed because this scheduler placed some (not because its owner changed
+    /// it): the queue keeps the new request but the group stays in its lane.
+    /// </summary>
+    public void Refresh(GangRequest request)
+    {
+        if (_entries.TryGetValue(request.Key, out var e)) e.Request = request;
+        else _entries[request.Key] = new Entry(request) { Lane = QueueLane.Active };
+    }
+
     /// <summary>Groups for the next cycle, in the gang order; promotes expired backoffs and long-parked groups first.</summary>
     public IReadOnlyList<GangRequest> Ready()
     {
         var now = time.GetUtcNow();
         var ready = new List<GangRequest>();
+        Entry? starving = null;
         foreach (var e in _entries.Values)
         {
             if (e.Lane == QueueLane.Backoff && e.BackoffUntil <= now) e.Lane = QueueLane.Active;
             if (e.Lane == QueueLane.Unschedulable && now - e.ParkedAt >= _options.MaxInUnschedulable) e.Lane = QueueLane.Active;
             if (e.Lane == QueueLane.Active || e.Request.Key == Reserving) ready.Add(e.Request);
+            else if (Reserving is null && _options.StarvationThreshold is { } threshold && e.LastCode == StatusCode.Unschedulable
+                && now - e.Request.CreationTimestamp >= threshold && (starving is null || _order.Compare(e.Request, starving.Request) < 0))
+                starving = e;
         }
+        // A parked gang never tried cannot reserve: the best-ranked starving one is tried so it may.
+        if (starving is not null) ready.Add(starving.Request);
         ready.Sort(_order);
         return ready;
     }
 
-    /// <summary>Records a cycle's outcome: admitted groups leave; refused ones park with a longer backoff.</summary>
+    /// <summary>
+    /// Records a cycle's outcome: admitted groups leave (or, with extras that found no room, park);
+    /// refused ones park with a longer backoff.
+    /// </summary>
     public void Done(GangDecision decision)
     {
         if (!_entries.TryGetValue(decision.Group, out var e)) return;
-        if (decision.Admitted)
+        if (decision.Admitted && decision.NotPlaced.IsDefaultOrEmpty)
         {
             Remove(decision.Group);
             return;
         }
+        if (decision.Admitted)
+        {
+            // Its minimum is placed; the extras that found no room wait, parked, for capacity to free.
+            e.ParkedAt = time.GetUtcNow();
+            e.Lane = QueueLane.Unschedulable;
+            return;
+        }
         var now = time.GetUtcNow();
         e.Attempts++;
+        e.LastCode = decision.Code;
         if (e.FirstRefused == DateTimeOffset.MaxValue) e.FirstRefused = now;
         e.BackoffUntil = now + Backoff(e.Attempts);
         e.ParkedAt = now;

@@ -3,9 +3,10 @@ namespace Quorum.Core.Snapshot;
 public sealed class CacheOptions
 {
     /// <summary>
-    /// How long an assumed pod counts against its node if the bind is never confirmed by a watch
-    /// event (kube-scheduler uses 15 minutes only after the bind finished; Quorum counts from assume,
-    /// so a lost bind frees the capacity sooner).
+    /// How long an assumed pod counts against its node once its bind was accepted, if no watch event
+    /// confirms it (kube-scheduler: 15 minutes). As in kube-scheduler it counts from the end of the
+    /// bind (<see cref="ClusterCache.FinishBinding"/>), not from the assume: a pod waiting in a long
+    /// bind queue keeps its node. Assumptions made without a bind to follow count from the assume.
     /// </summary>
     public TimeSpan AssumedPodTtl { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -44,7 +44,7 @@ public class SimulatorCommandTests
         Assert.That(summary.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {
             "nodes", "gpus", "pods", "groups", "admittedGroups", "latencyMs", "podsPerSecond", "gpuAllocation",
-            "tightestDomainRate", "fragmentation", "managedMemoryBytes",
+            "tightestDomainRate", "fragmentation", "managedMemoryBytes", "decisionsPerPod", "stepLatencyMs",
         }));
         Assert.That(summary.GetProperty("latencyMs").EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "p50", "p90", "p99", "max" }));
         Assert.That(summary.GetProperty("nodes").GetInt32(), Is.EqualTo(360));

@@ -103,7 +103,7 @@ public class MutualTlsTests : GrpcHostFixture
         using var chain = Quorum.Api.ApiAccess.ClientChain([clientCa]);
 
         // A caller's certificate names URLs (AIA, CRL distribution points): the scheduler must not
-        // fetch them while the call waits. Revocation: replace clientCAFile (README).
+        // fetch them while the call waits. Revocation: replace clientCAFile (docs/grpc-api.md).
         Assert.That(chain.ChainPolicy.DisableCertificateDownloads, Is.True);
         Assert.That(chain.ChainPolicy.RevocationMode, Is.EqualTo(X509RevocationMode.NoCheck));
         Assert.That(chain.ChainPolicy.TrustMode, Is.EqualTo(X509ChainTrustMode.CustomRootTrust));

@@ -106,4 +106,56 @@ public class SchedulingQueueTests
         q.AddOrUpdate(b);
         Assert.That(q.Ready().Select(r => r.Key.Name), Is.EqualTo(new[] { "b" }));
     }
+
+    [Test]
+    public void Freed_capacity_wakes_only_the_parked_groups_that_could_use_the_node()
+    {
+        var time = new FakeTimeProvider(T0);
+        var q = new SchedulingQueue(time);
+        var cache = new Quorum.Core.Snapshot.ClusterCache(time);
+        cache.AddOrUpdateNode(new Node("a", new ResourceVector(64_000, 1L << 40, 8, 110), new Dictionary<string, string> { ["pool"] = "a" }));
+        cache.AddOrUpdateNode(new Node("b", new ResourceVector(64_000, 1L << 40, 8, 110), new Dictionary<string, string> { ["pool"] = "b" },
+            [new Taint("dedicated", "x", TaintEffect.NoSchedule)]));
+        var snapshot = new Quorum.Core.Snapshot.ClusterSnapshot();
+        cache.UpdateSnapshot(snapshot);
+        GangRequest On(string name, string pool, bool tolerates = false)
+        {
+            var pod = Pods.Gpu("ns", name, 1, created: T0) with
+            {
+                NodeSelector = new Dictionary<string, string> { ["pool"] = pool },
+                Tolerations = tolerates ? [new Toleration("dedicated", TolerationOperator.Exists, null, null)] : [],
+            };
+            return new GangRequest(PodGroupValidator.Validate(PodGroupSpec.ForSinglePod(pod), _ => null).Tree!, [pod]);
+        }
+        var onA = On("on-a", "a");
+        var onB = On("on-b", "b", tolerates: true);
+        var onBIntolerant = On("on-b-intolerant", "b");
+        foreach (var r in new[] { onA, onB, onBIntolerant })
+        {
+            q.AddOrUpdate(r);
+            q.Done(Refused(r));
+        }
+        time.Advance(TimeSpan.FromMinutes(1));
+        var filters = Quorum.Core.Profiles.SchedulerProfile.Default().Filters;
+
+        q.OnCapacityFreed([snapshot.Find("b")!], filters, snapshot);
+
+        Assert.That(q.Ready().Select(r => r.Key.Name), Is.EqualTo(new[] { "on-b" }), "a pod left node b: only the group that could ever run there is tried");
+        Assert.That(q.LaneOf(onA.Key), Is.EqualTo(QueueLane.Unschedulable));
+        Assert.That(q.LaneOf(onBIntolerant.Key), Is.EqualTo(QueueLane.Unschedulable), "it does not tolerate b's taint");
+    }
+
+    [Test]
+    public void An_admitted_group_whose_extras_found_no_room_waits_parked_for_capacity()
+    {
+        var time = new FakeTimeProvider(T0);
+        var q = new SchedulingQueue(time);
+        var g = Single("elastic");
+        q.AddOrUpdate(g);
+        q.Done(Admitted(g) with { NotPlaced = [new ObjectKey("ns", "elastic-extra")] });
+        Assert.That(q.LaneOf(g.Key), Is.EqualTo(QueueLane.Unschedulable));
+        Assert.That(q.Ready(), Is.Empty);
+        q.Done(Admitted(g));
+        Assert.That(q.LaneOf(g.Key), Is.Null, "admitted whole: it leaves the queue");
+    }
 }

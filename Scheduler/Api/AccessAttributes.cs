@@ -2,7 +2,7 @@ namespace Quorum.Api;
 
 /// <summary>
 /// What a call asks to see, as the SubjectAccessReview resource attributes checked for the caller
-/// (README "gRPC API" lists them per call).
+/// (docs/grpc-api.md lists them per call).
 /// </summary>
 public sealed record AccessAttributes(string Verb, string Group, string Resource, string? Namespace, string? Name)
 {

@@ -10,7 +10,7 @@ using Quorum.Kubernetes;
 
 namespace Quorum.Cli;
 
-/// <summary>Result of <c>whatif</c>, in the exact JSON shape documented in the README.</summary>
+/// <summary>Result of <c>whatif</c>, in the exact JSON shape documented in docs/commands.md.</summary>
 public sealed record WhatIfReport(
     [property: JsonPropertyName("groups")] IReadOnlyList<WhatIfGroup> Groups,
     [property: JsonPropertyName("pods")] IReadOnlyList<WhatIfPod> Pods);

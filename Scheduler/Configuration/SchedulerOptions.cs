@@ -93,7 +93,7 @@ public sealed class PluginOptions
     public int Weight { get; set; }
 }
 
-/// <summary>Authentication of gRPC callers (README "gRPC API").</summary>
+/// <summary>Authentication of gRPC callers (docs/grpc-api.md).</summary>
 public sealed class GrpcAuthenticationOptions
 {
     public const string None = "none";

@@ -48,6 +48,7 @@ public sealed partial class SchedulerHost(
             InitialBackoff = TimeSpan.FromSeconds(options.PodInitialBackoffSeconds),
             MaxBackoff = TimeSpan.FromSeconds(options.PodMaxBackoffSeconds),
             MaxInUnschedulable = maxParked,
+            StarvationThreshold = GoDuration.Parse(options.StarvationThreshold),
         });
         var admission = new GangAdmission(options.CreateProfile());
         var reporter = new KubernetesReporter(client, new EventThrottle(time, TimeSpan.FromMinutes(1)), options.SchedulerNames[0], state.Identity,

@@ -43,6 +43,28 @@ public sealed class ClusterState(ClusterCache cache)
     /// <summary>Bumped by every change that could let a waiting group fit (capacity freed or added).</summary>
     public long CapacityEpoch { get; private set; }
 
+    private readonly HashSet<string> _freedNodes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changedNodes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Since the last call, nodes where a pod left (<c>Freed</c>) and nodes added or changed
+    /// (<c>Changed</c>): the queueing hints for parked groups.
+    /// </summary>
+    public (IReadOnlyCollection<string> Freed, IReadOnlyCollection<string> Changed) TakeNodeEvents()
+    {
+        var result = (Freed: (IReadOnlyCollection<string>)[.. _freedNodes], Changed: (IReadOnlyCollection<string>)[.. _changedNodes]);
+        _freedNodes.Clear();
+        _changedNodes.Clear();
+        return result;
+    }
+
+    /// <summary>Capacity was freed on <paramref name="node"/> by the loop itself (an expired assumption, a failed bind).</summary>
+    public void Freed(string node)
+    {
+        _freedNodes.Add(node);
+        CapacityEpoch++;
+    }
+
     /// <summary>Bumped by every applied event: what was derived from an unchanged state need not be derived again.</summary>
     public long Version { get; private set; }
 
@@ -65,6 +87,7 @@ public sealed class ClusterState(ClusterCache cache)
         {
             cache.AddOrUpdateNode(ObjectMapper.ToNode(node));
             _refused.Remove(("Node", null, name));
+            _changedNodes.Add(name);
             CapacityEpoch++;
         }
         catch (InvalidObjectException e)
@@ -81,11 +104,12 @@ public sealed class ClusterState(ClusterCache cache)
         var ns = pod.Metadata?.NamespaceProperty ?? "default";
         var name = pod.Metadata?.Name ?? "";
         var key = new ObjectKey(ns, name);
+        var heldOn = cache.FindPod(key)?.NodeName;
         if (deleted)
         {
             _pods.Remove(key);
             _refused.Remove(("Pod", ns, name));
-            if (cache.RemovePod(key).Outcome == CacheOutcome.Applied) CapacityEpoch++;
+            if (cache.RemovePod(key).Outcome == CacheOutcome.Applied && heldOn is not null) Freed(heldOn);
             return;
         }
         Pod mapped;
@@ -105,7 +129,7 @@ public sealed class ClusterState(ClusterCache cache)
         // same name (recreated while a watch was down, seen only as an update by the relist). A
         // terminated or unbound pod the cache applied released what an earlier state held.
         var frees = mapped.Terminated || !mapped.IsBound;
-        if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied && frees) CapacityEpoch++;
+        if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied && frees && heldOn is not null) Freed(heldOn);
     }
 
     public void ApplyPodGroup(PodGroupResource group, bool deleted)

@@ -2,6 +2,7 @@ using Quorum.Binding;
 using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
+using Quorum.Core.Placement;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
 
@@ -44,6 +45,7 @@ public sealed class SchedulingLoop(
     }
 
     private readonly Dictionary<ObjectKey, HandOver> _handOvers = [];
+    private Reservation? _reservation;
     private readonly ClusterSnapshot _snapshot = new();
     private readonly Dictionary<ObjectKey, string> _signatures = [];
     private readonly Dictionary<ObjectKey, GangDecision> _lastDecision = [];
@@ -69,14 +71,10 @@ public sealed class SchedulingLoop(
     public async Task<LoopPass> RunOnceAsync(CancellationToken cancellationToken, CancellationToken bindTerm = default)
     {
         var (boundBefore, failedBefore) = await ApplyBindResultsAsync(cancellationToken).ConfigureAwait(false);
-        var expired = state.Cache.ExpireAssumedPods().Count > 0;
+        var expired = state.Cache.ExpireAssumedPods();
+        foreach (var pod in expired) state.Freed(pod.NodeName!);
         // Forgotten assumptions change which members count as bound.
-        if (expired) state.Touch();
-        if (expired || state.CapacityEpoch != _capacityEpoch)
-        {
-            _capacityEpoch = state.CapacityEpoch;
-            queue.OnCapacityFreed();
-        }
+        if (expired.Count > 0) state.Touch();
 
         // Gangs are assembled again only when an event changed the state: a pass runs on every tick.
         if (CurrentGangs is not { } assembled)
@@ -88,6 +86,22 @@ public sealed class SchedulingLoop(
         }
 
         state.Cache.UpdateSnapshot(_snapshot);
+        if (state.CapacityEpoch != _capacityEpoch)
+        {
+            // Queueing hint: only parked groups that could use a node where room appeared are tried again.
+            _capacityEpoch = state.CapacityEpoch;
+            var (freedNames, changedNames) = state.TakeNodeEvents();
+            var filters = cycle.Admission.Profile.Filters;
+            // Room freed on nodes the reservation holds is for the reserving gang, tried every cycle anyway.
+            var freed = new List<NodeInfo>();
+            foreach (var name in freedNames)
+                if (_snapshot.Find(name) is { } node && _reservation?.Blocks(node.Slot) != true) freed.Add(node);
+            queue.OnCapacityFreed(freed, filters, _snapshot);
+            var changed = new List<NodeInfo>();
+            foreach (var name in changedNames)
+                if (_snapshot.Find(name) is { } node) changed.Add(node);
+            queue.OnNodesChanged(changed, filters);
+        }
         var ready = queue.Ready();
         // A group whose binds are still out waits for their results: a failure there sends it to
         // backoff, and its other members are assumed, not to be placed again meanwhile.
@@ -102,6 +116,7 @@ public sealed class SchedulingLoop(
         }
         var result = cycle.Run(_snapshot, ready);
         queue.Reserving = result.Reservation?.Group;
+        _reservation = result.Reservation;
         var requests = new Dictionary<ObjectKey, GangRequest>(ready.Count);
         foreach (var r in ready) requests[r.Key] = r;
 
@@ -174,14 +189,12 @@ public sealed class SchedulingLoop(
             else
             {
                 failed++;
-                state.Cache.ForgetPod(r.Pod.Key);
+                if (state.Cache.ForgetPod(r.Pod.Key).Outcome == CacheOutcome.Applied) state.Freed(r.Node);
                 state.Touch();
                 handOver?.Fail($"pod {r.Pod.Key}: {r.Message ?? r.Outcome.ToString()}");
             }
             if (handOver is not null && --handOver.Remaining == 0) (finished ??= []).Add(r.Group);
         }
-        // A failed bind gave its capacity back: parked groups may fit now.
-        if (failed > 0) queue.OnCapacityFreed();
         if (finished is not null)
             foreach (var group in finished)
                 await FinishAsync(group, _handOvers[group], cancellationToken).ConfigureAwait(false);
