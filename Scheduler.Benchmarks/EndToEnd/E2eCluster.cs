@@ -64,6 +64,9 @@ internal sealed class E2eCluster(IKubernetes admin, E2eOptions options, string r
                     Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady" }],
                 },
             }, cancellationToken: token).ConfigureAwait(false);
+            // The TaintNodesByCondition admission plugin taints every new node not-ready; the node
+            // lifecycle controller (absent on a bare API server) lifts it once the node reports Ready.
+            await admin.CoreV1.PatchNodeAsync(new V1Patch("""{"spec":{"taints":null}}""", V1Patch.PatchType.MergePatch), name, cancellationToken: token).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 

@@ -158,4 +158,28 @@ public class SchedulingQueueTests
         q.Done(Admitted(g));
         Assert.That(q.LaneOf(g.Key), Is.Null, "admitted whole: it leaves the queue");
     }
+
+    [Test]
+    public void Room_freed_where_the_minimum_still_cannot_fit_wakes_nobody_but_a_new_node_does()
+    {
+        var time = new FakeTimeProvider(T0);
+        var q = new SchedulingQueue(time);
+        var cache = new Quorum.Core.Snapshot.ClusterCache(time);
+        foreach (var name in new[] { "n1", "n2" })
+            cache.AddOrUpdateNode(new Node(name, new ResourceVector(64_000, 1L << 40, 8, 110)));
+        var snapshot = new Quorum.Core.Snapshot.ClusterSnapshot();
+        cache.UpdateSnapshot(snapshot);
+        var spec = new PodGroupSpec(new ObjectKey("ns", "wide")) { MinMember = 3, CreationTimestamp = T0 };
+        var wide = new GangRequest(PodGroupValidator.Validate(spec, _ => null).Tree!, Pods.Replicas("ns", "wide", 3, 8, "wide", null, created: T0));
+        q.AddOrUpdate(wide);
+        q.Done(Refused(wide));
+        time.Advance(TimeSpan.FromMinutes(1));
+        var filters = Quorum.Core.Profiles.SchedulerProfile.Default().Filters;
+
+        q.OnCapacityFreed([snapshot.Find("n1")!], filters, snapshot);
+        Assert.That(q.LaneOf(wide.Key), Is.EqualTo(QueueLane.Unschedulable), "16 GPUs free in all: 3 × 8 cannot fit, trying again would say the same");
+
+        q.OnNodesChanged([snapshot.Find("n2")!], filters);
+        Assert.That(q.Ready().Select(r => r.Key.Name), Is.EqualTo(new[] { "wide" }), "a node added or changed is retried as kube-scheduler does: the message must count it");
+    }
 }
