@@ -69,6 +69,18 @@ public static class E2eCommand
         };
         var shape = o.GangSize > 0 ? $"{o.Pods / o.GangSize} gangs of {o.GangSize} (required NVLink clique)" : "single pods";
         Console.WriteLine($"e2e: {o.Nodes} nodes × {E2eCluster.GpusPerNode} GPUs, {o.Pods} one-GPU pods as {shape}; client qps {o.Qps}, burst {o.Burst}; bind parallelism {o.BindParallelism}");
+        if (o.IdleSeconds > 0)
+        {
+            try
+            {
+                await cluster.SetUpAsync(cancel.Token).ConfigureAwait(false);
+                return await IdleAsync(config, o, cluster, cancel.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await cluster.CleanUpAsync().ConfigureAwait(false);
+            }
+        }
         try
         {
             await cluster.SetUpAsync(cancel.Token).ConfigureAwait(false);
@@ -101,6 +113,31 @@ public static class E2eCommand
             Console.WriteLine($"wrote {file}");
         }
         return results.All(r => r.Bound == r.Pods && (o.GangSize == 0 || r.GangsWhole || r.Scheduler != "quorum")) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Quorum's host with nothing to schedule, for <c>--idle-seconds</c>: idle ticks, watch restarts and
+    /// probes must not grow the heap. The heap is measured after a full collection, once the caches
+    /// have synced and settled (30 s) and again at the end.
+    /// </summary>
+    private static async Task<int> IdleAsync(KubernetesClientConfiguration config, E2eOptions o, E2eCluster cluster, CancellationToken ct)
+    {
+        await using var quorum = await StartQuorum(config, o, cluster).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        var start = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine(FormattableString.Invariant($"idle: managed heap {start / 1024.0 / 1024:F1} MiB after 30 s; idling {o.IdleSeconds} s"));
+        var samples = new List<long> { start };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < o.IdleSeconds)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, o.IdleSeconds)), ct).ConfigureAwait(false);
+            samples.Add(GC.GetTotalMemory(forceFullCollection: true));
+        }
+        var end = samples[^1];
+        Console.WriteLine(FormattableString.Invariant($"idle: managed heap {start / 1024.0 / 1024:F1} MiB at start, {end / 1024.0 / 1024:F1} MiB after {clock.Elapsed.TotalSeconds:F0} s (samples: {string.Join(", ", samples.Select(b => (b / 1024.0 / 1024).ToString("F1", CultureInfo.InvariantCulture)))} MiB)"));
+        if (o.JsonFile is { } file)
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { idleSeconds = o.IdleSeconds, heapBytes = samples }, Json), ct).ConfigureAwait(false);
+        return 0;
     }
 
     private static async Task<E2eResult> PhaseAsync(string label, string schedulerName, bool podGroups, Func<string, Task<IAsyncDisposable>> start,

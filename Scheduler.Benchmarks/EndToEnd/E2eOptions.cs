@@ -19,6 +19,9 @@ public sealed record E2eOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
     public string? JsonFile { get; init; }
 
+    /// <summary>Instead of scheduling: Quorum's host idles this long beside the nodes; the managed heap is reported at start and end.</summary>
+    public int IdleSeconds { get; init; }
+
     public const string Usage = """
         usage: Scheduler.Benchmarks e2e --kubeconfig PATH [--nodes N] [--pods M] [--gang-size K]
                                         [--compare-kube-scheduler BIN] [--qps Q] [--burst B]
@@ -32,6 +35,7 @@ public sealed record E2eOptions
           --bind-parallelism        Quorum's bindParallelism and the bare binder's parallelism (default 16)
           --timeout                 per scheduler, from start to all bound (default 600)
           --json                    write the figures as JSON to FILE
+          --idle-seconds            instead: run Quorum idle this long beside the nodes, report its managed heap at start and end
         """;
 
     public static (E2eOptions? Options, string? Error) Parse(string[] args)
@@ -61,6 +65,7 @@ public sealed record E2eOptions
                     case "--bind-parallelism": o = o with { BindParallelism = Int(1, 256) }; break;
                     case "--timeout": o = o with { Timeout = TimeSpan.FromSeconds(Int(1, 86_400)) }; break;
                     case "--json": o = o with { JsonFile = Value() }; break;
+                    case "--idle-seconds": o = o with { IdleSeconds = Int(1, 86_400) }; break;
                     case "--help": return (null, null);
                     default: return (null, $"unknown flag {flag}");
                 }
