@@ -44,7 +44,7 @@ public sealed class Eligibility
     }
 
     /// <summary>What makes two pods' spec-only filter answers equal: selector, node affinity and tolerations.</summary>
-    private readonly struct ConstraintKey(Pod pod) : IEquatable<ConstraintKey>
+    internal readonly struct ConstraintKey(Pod pod) : IEquatable<ConstraintKey>
     {
         private readonly ImmutableArray<KeyValuePair<string, string>> _selector = pod.NodeSelectorPairs;
         private readonly ImmutableArray<NodeSelectorTerm> _affinity = pod.RequiredNodeAffinity.IsDefault ? [] : pod.RequiredNodeAffinity;

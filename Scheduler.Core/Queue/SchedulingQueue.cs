@@ -189,11 +189,9 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
     private static List<Pod> DistinctShapes(GangRequest request)
     {
         var shapes = new List<Pod>();
+        var seen = new HashSet<Eligibility.ConstraintKey>();
         foreach (var pod in request.Members)
-        {
-            if (pod.IsBound || pod.SchedulingGated || shapes.Exists(s => SameConstraints(s, pod))) continue;
-            shapes.Add(pod);
-        }
+            if (!pod.IsBound && !pod.SchedulingGated && seen.Add(new Eligibility.ConstraintKey(pod))) shapes.Add(pod);
         return shapes;
     }
 
@@ -230,11 +228,6 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
             return children.Where(n => n > 0).Take(Math.Max(0, g.MinSubGroup - satisfied)).Sum();
         }
     }
-
-    private static bool SameConstraints(Pod a, Pod b) =>
-        a.NodeSelectorPairs.SequenceEqual(b.NodeSelectorPairs)
-        && (a.RequiredNodeAffinity.IsDefault ? b.RequiredNodeAffinity.IsDefault : !b.RequiredNodeAffinity.IsDefault && a.RequiredNodeAffinity.SequenceEqual(b.RequiredNodeAffinity))
-        && (a.Tolerations.IsDefault ? b.Tolerations.IsDefault : !b.Tolerations.IsDefault && a.Tolerations.SequenceEqual(b.Tolerations));
 
     /// <summary>
     /// The group's members changed because this scheduler placed some (not because its owner changed
