@@ -73,12 +73,8 @@ public sealed class GangSchedulerModel : ISchedulerModel
         }
         if (_freed.Count > 0)
         {
-            var nodes = new List<NodeInfo>(_freed.Count);
-            // Room freed on nodes the reservation holds is for the reserving gang, tried every cycle anyway.
-            foreach (var name in _freed)
-                if (snapshot.Find(name) is { } node && _reservation?.Blocks(node.Slot) != true) nodes.Add(node);
+            _queue.OnCapacityFreed(_freed, snapshot, _cycle.Admission.Profile.Filters, _reservation);
             _freed.Clear();
-            _queue.OnCapacityFreed(nodes, _cycle.Admission.Profile.Filters, snapshot);
         }
         var ready = _queue.Ready();
         LastTried = ready.Count;

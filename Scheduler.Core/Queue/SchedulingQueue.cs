@@ -1,6 +1,7 @@
 using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
+using Quorum.Core.Placement;
 using Quorum.Core.Plugins;
 using Quorum.Core.Snapshot;
 using Quorum.Core.Topology;
@@ -142,8 +143,13 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
     /// domain of its required level around that node (the cluster without one) now has at least the
     /// GPUs its minimum still needs. The rest would get the same answer again.
     /// </summary>
-    public void OnCapacityFreed(IReadOnlyList<NodeInfo> nodes, FilterChain filters, ClusterSnapshot snapshot)
+    /// <remarks>
+    /// Room freed on nodes <paramref name="held"/> (the standing reservation) holds is for the reserving
+    /// gang, which is tried every cycle anyway; nodes no longer in the snapshot are skipped.
+    /// </remarks>
+    public void OnCapacityFreed(IEnumerable<string> freed, ClusterSnapshot snapshot, FilterChain filters, Reservation? held)
     {
+        var nodes = Resolve(freed, snapshot, held);
         if (nodes.Count == 0) return;
         foreach (var e in _entries.Values)
         {
@@ -158,14 +164,23 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
     /// that passes a new node's filters: its message must count the new node, and a changed label
     /// may open a domain.
     /// </summary>
-    public void OnNodesChanged(IReadOnlyList<NodeInfo> nodes, FilterChain filters)
+    public void OnNodesChanged(IEnumerable<string> changed, ClusterSnapshot snapshot, FilterChain filters)
     {
+        var nodes = Resolve(changed, snapshot, null);
         if (nodes.Count == 0) return;
         foreach (var e in _entries.Values)
         {
             if (e.Lane != QueueLane.Unschedulable || !CouldUse(e.Request, 0, e.Shapes, nodes, filters, null)) continue;
             MoveOut(e);
         }
+    }
+
+    private static List<NodeInfo> Resolve(IEnumerable<string> names, ClusterSnapshot snapshot, Reservation? held)
+    {
+        var nodes = new List<NodeInfo>();
+        foreach (var name in names)
+            if (snapshot.Find(name) is { } node && held?.Blocks(node.Slot) != true) nodes.Add(node);
+        return nodes;
     }
 
     private static bool CouldUse(GangRequest request, long need, List<Pod> shapes, IReadOnlyList<NodeInfo> nodes, FilterChain filters, ClusterSnapshot? snapshot)

@@ -138,7 +138,7 @@ public class SchedulingQueueTests
         time.Advance(TimeSpan.FromMinutes(1));
         var filters = Quorum.Core.Profiles.SchedulerProfile.Default().Filters;
 
-        q.OnCapacityFreed([snapshot.Find("b")!], filters, snapshot);
+        q.OnCapacityFreed(["b"], snapshot, filters, null);
 
         Assert.That(q.Ready().Select(r => r.Key.Name), Is.EqualTo(new[] { "on-b" }), "a pod left node b: only the group that could ever run there is tried");
         Assert.That(q.LaneOf(onA.Key), Is.EqualTo(QueueLane.Unschedulable));
@@ -176,10 +176,10 @@ public class SchedulingQueueTests
         time.Advance(TimeSpan.FromMinutes(1));
         var filters = Quorum.Core.Profiles.SchedulerProfile.Default().Filters;
 
-        q.OnCapacityFreed([snapshot.Find("n1")!], filters, snapshot);
+        q.OnCapacityFreed(["n1"], snapshot, filters, null);
         Assert.That(q.LaneOf(wide.Key), Is.EqualTo(QueueLane.Unschedulable), "16 GPUs free in all: 3 × 8 cannot fit, trying again would say the same");
 
-        q.OnNodesChanged([snapshot.Find("n2")!], filters);
+        q.OnNodesChanged(["n2"], snapshot, filters);
         Assert.That(q.Ready().Select(r => r.Key.Name), Is.EqualTo(new[] { "wide" }), "a node added or changed is retried as kube-scheduler does: the message must count it");
     }
 }

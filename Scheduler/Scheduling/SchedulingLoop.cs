@@ -90,17 +90,10 @@ public sealed class SchedulingLoop(
         {
             // Queueing hint: only parked groups that could use a node where room appeared are tried again.
             _capacityEpoch = state.CapacityEpoch;
-            var (freedNames, changedNames) = state.TakeNodeEvents();
+            var (freed, changed) = state.TakeNodeEvents();
             var filters = cycle.Admission.Profile.Filters;
-            // Room freed on nodes the reservation holds is for the reserving gang, tried every cycle anyway.
-            var freed = new List<NodeInfo>();
-            foreach (var name in freedNames)
-                if (_snapshot.Find(name) is { } node && _reservation?.Blocks(node.Slot) != true) freed.Add(node);
-            queue.OnCapacityFreed(freed, filters, _snapshot);
-            var changed = new List<NodeInfo>();
-            foreach (var name in changedNames)
-                if (_snapshot.Find(name) is { } node) changed.Add(node);
-            queue.OnNodesChanged(changed, filters);
+            queue.OnCapacityFreed(freed, _snapshot, filters, _reservation);
+            queue.OnNodesChanged(changed, _snapshot, filters);
         }
         var ready = queue.Ready();
         // A group whose binds are still out waits for their results: a failure there sends it to
