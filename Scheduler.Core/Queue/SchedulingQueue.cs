@@ -54,7 +54,7 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
         /// <summary>One pending pod per distinct set of node constraints (selector, affinity, tolerations); computed once per request.</summary>
         public List<Pod> Shapes => _shapes ??= DistinctShapes(_request);
 
-        /// <summary>For a one-leaf group, the GPUs its minimum still needs at least; computed once per request.</summary>
+        /// <summary>A lower bound on the GPUs the group's minimum still needs; computed once per request.</summary>
         public long Need => _need >= 0 ? _need : _need = GpusStillNeeded(_request);
 
         public QueueLane Lane { get; set; }
@@ -136,12 +136,12 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
     }
 
     /// <summary>
-    /// Queueing hint (kube-scheduler's QueueingHint): capacity was freed on <paramref name="nodes"/>
-    /// (a pod left, an assumption expired, a bind failed). A parked group moves out
-    /// only when one of them could help it: a pending pod could ever run there (<paramref name="filters"/>'
-    /// spec-only filters: selector, affinity, taints), and, for a group that is one set of pods, the
-    /// domain of its required level around that node (the cluster without one) now has at least the
-    /// GPUs its minimum still needs. The rest would get the same answer again.
+    /// Queueing hint (kube-scheduler's QueueingHint): capacity was freed on the <paramref name="freed"/>
+    /// nodes (a pod left, an assumption expired, a bind failed). A parked group moves out only when one
+    /// of them could help it: a pending pod could ever run there (<paramref name="filters"/>' spec-only
+    /// filters: selector, affinity, taints), and the domain of the group's required level around that
+    /// node (the cluster without one) now has at least the GPUs its minimum still needs (a lower bound).
+    /// The rest would get the same answer again.
     /// </summary>
     /// <remarks>
     /// Room freed on nodes <paramref name="held"/> (the standing reservation) holds is for the reserving

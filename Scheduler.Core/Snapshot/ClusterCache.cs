@@ -148,11 +148,8 @@ public sealed class ClusterCache
 
     /// <summary>
     /// Counts a pod on a node before its bind is confirmed, so the next cycle sees the capacity as
-    /// taken. Expires after <see cref="CacheOptions.AssumedPodTtl"/> unless confirmed by a watch event.
-    /// </summary>
-    /// <summary>
-    /// Counts <paramref name="pod"/> on <paramref name="nodeName"/> before its bind is visible. With
-    /// <paramref name="bindingPending"/> the assumption does not expire until <see cref="FinishBinding"/>
+    /// taken. Expires after <see cref="CacheOptions.AssumedPodTtl"/> unless confirmed by a watch event;
+    /// with <paramref name="bindingPending"/> the TTL starts only at <see cref="FinishBinding"/>
     /// (kube-scheduler's rule): a bind waiting in a long queue must not have its capacity handed out twice.
     /// </summary>
     public CacheResult AssumePod(Pod pod, string nodeName, bool bindingPending = false)
@@ -178,13 +175,13 @@ public sealed class ClusterCache
         if (_nodes.TryGetValue(nodeName, out var node)) Touch(node);
     }
 
-    /// <summary>Undoes an assumption whose bind failed.</summary>
     /// <summary>The bind was accepted: the assumption now expires after the TTL unless the watch confirms it.</summary>
     public void FinishBinding(ObjectKey key)
     {
         if (_pods.TryGetValue(key, out var state) && state.Assumed) state.Deadline = _time.GetUtcNow() + _options.AssumedPodTtl;
     }
 
+    /// <summary>Undoes an assumption whose bind failed.</summary>
     public CacheResult ForgetPod(ObjectKey key)
     {
         if (!_pods.TryGetValue(key, out var state)) return CacheResult.Ignore($"pod {key}: forget of a pod the cache does not hold");

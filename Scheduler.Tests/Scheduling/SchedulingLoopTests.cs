@@ -70,7 +70,7 @@ public class SchedulingLoopTests
             var admission = new GangAdmission(SchedulerProfile.Default(new PlacementOptions { StarvationThreshold = TimeSpan.FromHours(1) }));
             Binding = new BindingPipeline(Binder, Reporter, 4);
             Loop = new SchedulingLoop(State, new SchedulingQueue(Time), new SchedulingCycle(admission, Time), Binding, Reporter,
-                new LoopSettings(["quorum"], "default", 4, Time));
+                new LoopSettings(["quorum"], "default", Time));
         }
 
         public BindingPipeline Binding { get; }

@@ -58,7 +58,7 @@ public sealed partial class SchedulerHost(
         await using var writer = new StatusWriter(reporter, () => pipeline?.Queued ?? 0, time, logs.CreateLogger<StatusWriter>());
         await using var binding = pipeline = new BindingPipeline(new KubernetesPodBinder(client), writer, options.BindParallelism);
         var loop = new SchedulingLoop(cluster, queue, new SchedulingCycle(admission, time), binding, writer,
-            new LoopSettings(options.SchedulerNames, options.DefaultTopology, options.BindParallelism, time));
+            new LoopSettings(options.SchedulerNames, options.DefaultTopology, time));
         var view = new LoopView(cluster, queue, loop, admission, options, state, time);
 
         var sources = new ClusterSources(client, logs);

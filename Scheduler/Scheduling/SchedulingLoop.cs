@@ -314,4 +314,4 @@ public sealed class SchedulingLoop(
 }
 
 /// <summary>What the loop needs from the configuration.</summary>
-public sealed record LoopSettings(IReadOnlyCollection<string> SchedulerNames, string DefaultTopology, int BindParallelism, TimeProvider Time);
+public sealed record LoopSettings(IReadOnlyCollection<string> SchedulerNames, string DefaultTopology, TimeProvider Time);
