@@ -32,9 +32,12 @@ public interface INodeScorer
     /// True for a node this scorer would have a pod avoid across domains, not only within the innermost
     /// one the topology order reaches first (a PreferNoSchedule taint the pod does not tolerate): the
     /// search tries the domain once without such nodes before it settles for them. Most scorers only
-    /// rank, and say false.
+    /// rank: they leave <see cref="MayAvoid"/> false and the search makes one pass.
     /// </summary>
     bool Avoids(Pod pod, NodeInfo node) => false;
+
+    /// <summary>Whether <see cref="Avoids"/> can ever say true, so the search knows when a first pass without such nodes is worth making.</summary>
+    bool MayAvoid => false;
 
     public const long MaxScore = 100;
 }

@@ -383,7 +383,7 @@ internal sealed class GangSearch
     private bool AvoidingScorers(Pod pod)
     {
         foreach (var s in _profile.Scorers)
-            if (s.Scorer.IsActive(pod, _snapshot) && s.Scorer is not Plugins.GpuBestFit) return true;
+            if (s.Scorer.MayAvoid && s.Scorer.IsActive(pod, _snapshot)) return true;
         return false;
     }
 
@@ -392,7 +392,7 @@ internal sealed class GangSearch
         if (_reservation is not null && _reservation.Blocks(slot)) return true;
         if (_avoiding is null) return false;
         foreach (var s in _profile.Scorers)
-            if (s.Scorer.IsActive(_avoiding, _snapshot) && s.Scorer.Avoids(_avoiding, _snapshot[slot]!)) return true;
+            if (s.Scorer.MayAvoid && s.Scorer.IsActive(_avoiding, _snapshot) && s.Scorer.Avoids(_avoiding, _snapshot[slot]!)) return true;
         return false;
     }
 

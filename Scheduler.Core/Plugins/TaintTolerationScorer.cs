@@ -20,6 +20,8 @@ public sealed class TaintTolerationScorer : INodeScorer
     // kube-scheduler weighs this score 3 to best fit's 1: an untolerated PreferNoSchedule node is the last resort.
     public bool Avoids(Pod pod, NodeInfo node) => Score(pod, node) > 0;
 
+    public bool MayAvoid => true;
+
     public long Score(Pod pod, NodeInfo node)
     {
         long count = 0;

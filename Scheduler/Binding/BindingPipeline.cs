@@ -125,11 +125,12 @@ public sealed class BindingPipeline : IAsyncDisposable
 
     private void Finished()
     {
-        TaskCompletionSource ready, idle;
+        TaskCompletionSource ready;
+        TaskCompletionSource? idle;
         lock (_gate)
         {
             ready = _resultsReady;
-            idle = --_inFlight == 0 ? _idle : null!;
+            idle = --_inFlight == 0 ? _idle : null;
         }
         ready.TrySetResult();
         idle?.TrySetResult();
