@@ -290,16 +290,21 @@ public class GangAdmissionTests
         Assert.That(ByPod(Admission.Admit(b.Snapshot, b.Request(spec, pods))), Is.EquivalentTo(ByPod(Admission.Admit(a.Snapshot, a.Request(spec, pods)))));
     }
 
-    [Test]
-    public void A_required_level_is_a_guarantee_nodes_without_its_label_are_not_eligible()
+    /// <summary>One full NVLink domain of 18 labelled nodes, and two free nodes GFD never labelled with a clique.</summary>
+    private static GangTestCluster FullCliqueAndTwoUnlabelledNodes()
     {
-        // One full NVLink domain of 18 labelled nodes, and two free nodes GFD never labelled with a clique.
         var profile = ClusterProfile.Gb200Nvl72 with { NvLinkDomainsPerBlock = 2 };
         var c = new GangTestCluster(profile, 18);
         for (var i = 0; i < 18; i++) c.Occupy(i, 4);
         foreach (var name in new[] { "bare-0", "bare-1" })
             c.Cache.AddOrUpdateNode(new Node(name, profile.NodeAllocatable, new Dictionary<string, string> { [TopologySpec.HostnameLabel] = name, [Block] = "block-0000" }));
-        c.Refresh();
+        return c.Refresh();
+    }
+
+    [Test]
+    public void A_required_level_is_a_guarantee_nodes_without_its_label_are_not_eligible()
+    {
+        var c = FullCliqueAndTwoUnlabelledNodes();
         var spec = new PodGroupSpec(new ObjectKey("ml", "tp")) { MinMember = 2, TopologyConstraint = new("default", Clique) };
 
         var d = Admission.Admit(c.Snapshot, c.Request(spec, Pods.Replicas("ml", "tp", 2, 4, "tp", null)));
@@ -311,12 +316,7 @@ public class GangAdmissionTests
     [Test]
     public void A_preferred_level_still_lets_unlabelled_nodes_be_used()
     {
-        var profile = ClusterProfile.Gb200Nvl72 with { NvLinkDomainsPerBlock = 2 };
-        var c = new GangTestCluster(profile, 18);
-        for (var i = 0; i < 18; i++) c.Occupy(i, 4);
-        foreach (var name in new[] { "bare-0", "bare-1" })
-            c.Cache.AddOrUpdateNode(new Node(name, profile.NodeAllocatable, new Dictionary<string, string> { [TopologySpec.HostnameLabel] = name, [Block] = "block-0000" }));
-        c.Refresh();
+        var c = FullCliqueAndTwoUnlabelledNodes();
         var spec = new PodGroupSpec(new ObjectKey("ml", "tp")) { MinMember = 2, TopologyConstraint = new("default", PreferredTopologyLevel: Clique) };
 
         var d = Admission.Admit(c.Snapshot, c.Request(spec, Pods.Replicas("ml", "tp", 2, 4, "tp", null)));

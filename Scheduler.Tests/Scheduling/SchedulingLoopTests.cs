@@ -75,6 +75,18 @@ public class SchedulingLoopTests
 
         public BindingPipeline Binding { get; }
 
+        /// <summary>Two 8-GPU nodes and a gang "job" of two 8-GPU pods, w0 and w1.</summary>
+        public static Harness PairOnTwoNodes()
+        {
+            var h = new Harness();
+            h.AddNode("n1", 8);
+            h.AddNode("n2", 8);
+            h.AddGroup("job", 2);
+            h.AddPod("w0", 8, "job");
+            h.AddPod("w1", 8, "job");
+            return h;
+        }
+
         /// <summary>
         /// One pass and the binds it handed over, then what a watch would show: bound pods come back
         /// with spec.nodeName.
@@ -160,12 +172,7 @@ public class SchedulingLoopTests
     [Test]
     public async Task A_failed_bind_is_retried_and_the_bound_members_stay()
     {
-        var h = new Harness();
-        h.AddNode("n1", 8);
-        h.AddNode("n2", 8);
-        h.AddGroup("job", 2);
-        h.AddPod("w0", 8, "job");
-        h.AddPod("w1", 8, "job");
+        var h = Harness.PairOnTwoNodes();
         h.Binder.FailFor.Add("w1");
 
         var first = await h.PassAsync();
@@ -309,12 +316,7 @@ public class SchedulingLoopTests
     [Test]
     public async Task A_pass_does_not_wait_for_its_binds_and_the_next_pass_decides_around_them()
     {
-        var h = new Harness();
-        h.AddNode("n1", 8);
-        h.AddNode("n2", 8);
-        h.AddGroup("job", 2);
-        h.AddPod("w0", 8, "job");
-        h.AddPod("w1", 8, "job");
+        var h = Harness.PairOnTwoNodes();
         h.Binder.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var first = await h.Loop.RunOnceAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
