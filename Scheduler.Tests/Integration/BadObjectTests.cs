@@ -42,7 +42,7 @@ public sealed class BadObjectTests(string cluster) : IntegrationTest(cluster)
         {
             Assert.That(status.Conditions!.Single().Reason, Is.EqualTo("Invalid"));
             Assert.That(status.Conditions!.Single().Message, Does.Contain(expected));
-            Assert.That((await Cluster.EventsAboutAsync("broken", "PodGroup")).Select(e => (e.Reason, e.Type)), Has.Member(("InvalidPodGroup", "Warning")));
+            Assert.That((await EventsOnceAsync("broken", "PodGroup", "InvalidPodGroup")).Select(e => (e.Reason, e.Type)), Has.Member(("InvalidPodGroup", "Warning")));
             Assert.That(PodScheduled(pod)!.Message, Does.Contain(expected), "the pod says why too, where users look first");
             Assert.That(pod.Spec.NodeName, Is.Null);
         });
@@ -67,7 +67,7 @@ public sealed class BadObjectTests(string cluster) : IntegrationTest(cluster)
         {
             Assert.That(PodScheduled(orphan)!.Message, Does.Contain("PodGroup missing does not exist"));
             Assert.That(PodScheduled(lost)!.Message, Does.Contain("prefill"));
-            Assert.That((await Cluster.EventsAboutAsync("orphan", "Pod")).Select(e => e.Reason), Has.Member("FailedScheduling"));
+            Assert.That((await EventsOnceAsync("orphan", "Pod", "FailedScheduling")).Select(e => e.Reason), Has.Member("FailedScheduling"));
         });
 
         // Creating the group it names lets the pod in.
@@ -88,7 +88,7 @@ public sealed class BadObjectTests(string cluster) : IntegrationTest(cluster)
         Assert.Multiple(async () =>
         {
             Assert.That(PodScheduled(huge)!.Message, Does.Match(@"^0/\d+ nodes are available: .*1 Insufficient nvidia.com/gpu"));
-            Assert.That((await Cluster.EventsAboutAsync("huge", "Pod")).Select(e => (e.Reason, e.Note)), Has.Member(("FailedScheduling", PodScheduled(huge)!.Message)));
+            Assert.That((await EventsOnceAsync("huge", "Pod", "FailedScheduling")).Select(e => (e.Reason, e.Note)), Has.Member(("FailedScheduling", PodScheduled(huge)!.Message)));
         });
     }
 }

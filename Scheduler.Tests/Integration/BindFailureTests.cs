@@ -31,7 +31,10 @@ public sealed class BindFailureTests(string cluster) : IntegrationTest(cluster)
             Assert.That(binds.Where(b => b.Pod != "job-2").Select(b => b.Status), Is.All.EqualTo(201), "the others were bound once and kept");
             Assert.That(binds.Single(b => b.Pod == "job-2" && b.Committed).Node, Is.EqualTo(binds.First(b => b.Pod == "job-2").Node),
                 "the retry goes where the gang's placement put it");
-            var events = await Cluster.EventsAboutAsync("job", "PodGroup");
+            // The refusal says "waiting for pods" first; the bind failure's Event comes through the status writer later.
+            IReadOnlyList<k8s.Models.Eventsv1Event> events = [];
+            await TestCluster.WaitUntilAsync(async () => (events = await Cluster.EventsAboutAsync("job", "PodGroup")).Any(e => e.Note.Contains("binds failed", StringComparison.Ordinal)),
+                "the bind failure is told on the PodGroup");
             Assert.That(events.Select(e => e.Note), Has.Some.Contains("1 of 4 binds failed").And.Some.Contains("3 bound pods stay"));
         });
     }

@@ -39,7 +39,7 @@ public sealed class GangSchedulingTests(string cluster) : IntegrationTest(cluste
             Assert.That(pod.Spec.NodeName, Is.Null, "no member bound while the gang does not fit");
             Assert.That(PodScheduled(pod)!.Status, Is.EqualTo("False"));
             Assert.That(PodScheduled(pod)!.Message, Is.EqualTo(condition.Message), "the pod says what the group says");
-            Assert.That((await Cluster.EventsAboutAsync("train", "PodGroup")).Select(e => (e.Reason, e.Note)),
+            Assert.That((await EventsOnceAsync("train", "PodGroup", "FailedScheduling")).Select(e => (e.Reason, e.Note)),
                 Has.Member(("FailedScheduling", condition.Message)));
             Assert.That((await Cluster.PlacementsAsync()).Values, Is.All.Null);
         });
@@ -55,7 +55,7 @@ public sealed class GangSchedulingTests(string cluster) : IntegrationTest(cluste
             Assert.That(status.SubGroups ?? [], Is.Empty, "a group without sub-groups lists none");
             Assert.That(status.Conditions!.Single(c => c.Type == "PodGroupScheduled").Status, Is.EqualTo("True"));
             Assert.That(PodScheduled(await Cluster.GetPodAsync("train-1"))!.Status, Is.EqualTo("True"), "the binding set PodScheduled=True");
-            Assert.That((await Cluster.EventsAboutAsync("train-1", "Pod")).Select(e => e.Reason), Has.Member("Scheduled"));
+            Assert.That((await EventsOnceAsync("train-1", "Pod", "Scheduled")).Select(e => e.Reason), Has.Member("Scheduled"));
         });
 
         // The kubelet reports the containers running: the group follows, though nothing is left to schedule.
@@ -179,19 +179,24 @@ public sealed class GangSchedulingTests(string cluster) : IntegrationTest(cluste
         V1Condition? first = null;
         await TestCluster.WaitUntilAsync(async () => (first = (await Cluster.GetPodGroupAsync("wide")).Status?.Conditions?.FirstOrDefault(c => c.Type == "PodGroupScheduled" && c.Reason == "Unschedulable")) is not null,
             "the gang is unschedulable");
-        var firstPod = PodScheduled(await Cluster.GetPodAsync("wide-0"))!;
+        // The pod's condition is a write of its own: wait for it too.
+        V1PodCondition? firstPod = null;
+        await TestCluster.WaitUntilAsync(async () => (firstPod = PodScheduled(await Cluster.GetPodAsync("wide-0"))) is { Reason: "Unschedulable" },
+            "the pod says it is unschedulable");
         await Task.Delay(TimeSpan.FromSeconds(1.2)); // timestamps have whole seconds
 
         await Cluster.NodeAsync("n2");
         V1Condition? second = null;
         await TestCluster.WaitUntilAsync(async () => (second = (await Cluster.GetPodGroupAsync("wide")).Status!.Conditions!.First(c => c.Type == "PodGroupScheduled")).Message != first!.Message,
             "the message follows the new node");
-        var secondPod = PodScheduled(await Cluster.GetPodAsync("wide-0"))!;
+        V1PodCondition? secondPod = null;
+        await TestCluster.WaitUntilAsync(async () => (secondPod = PodScheduled(await Cluster.GetPodAsync("wide-0")))!.Message != firstPod!.Message,
+            "the pod's message follows the new node too");
         Assert.Multiple(() =>
         {
             Assert.That(second!.Status, Is.EqualTo("False"));
             Assert.That(second.LastTransitionTime, Is.EqualTo(first!.LastTransitionTime), "still False: no transition");
-            Assert.That(secondPod.Message, Is.Not.EqualTo(firstPod.Message));
+            Assert.That(secondPod!.Message, Is.Not.EqualTo(firstPod!.Message));
             Assert.That(secondPod.LastTransitionTime, Is.EqualTo(firstPod.LastTransitionTime));
         });
     }

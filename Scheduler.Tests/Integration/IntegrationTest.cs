@@ -39,7 +39,11 @@ public abstract class IntegrationTest(string cluster)
         return instance;
     }
 
-    /// <summary>Waits until every named pod is bound; returns their nodes.</summary>
+    /// <summary>
+    /// Waits until every named pod is bound, and the scheduler that bound it has read the answer (the
+    /// server shows a pod bound before the client's bind call returns and its transport records it);
+    /// returns their nodes.
+    /// </summary>
     protected async Task<IReadOnlyDictionary<string, string>> BoundAsync(params string[] pods)
     {
         IReadOnlyDictionary<string, string?> placements = new Dictionary<string, string?>();
@@ -48,6 +52,8 @@ public abstract class IntegrationTest(string cluster)
             placements = await Cluster.PlacementsAsync();
             return pods.All(p => placements.GetValueOrDefault(p) is not null);
         }, $"{string.Join(", ", pods)} are bound");
+        await TestCluster.WaitUntilAsync(() => Task.FromResult(pods.All(p => _instances.Any(i => i.Transport.Binds.Any(b => b.Pod == p && b.Committed)))),
+            $"the binds of {string.Join(", ", pods)} are recorded");
         return pods.ToDictionary(p => p, p => placements[p]!);
     }
 
@@ -55,4 +61,17 @@ public abstract class IntegrationTest(string cluster)
 
     /// <summary>Gives the scheduler time to act (several passes) before asserting it did not.</summary>
     protected static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(1.5));
+
+    /// <summary>
+    /// The Events about an object once one of <paramref name="reason"/> is there: the scheduler's status
+    /// writer sends Events, conditions and PodGroup status as separate writes, so seeing one of them says
+    /// nothing about when the others land.
+    /// </summary>
+    protected async Task<IReadOnlyList<k8s.Models.Eventsv1Event>> EventsOnceAsync(string name, string kind, string reason)
+    {
+        IReadOnlyList<k8s.Models.Eventsv1Event> events = [];
+        await TestCluster.WaitUntilAsync(async () => (events = await Cluster.EventsAboutAsync(name, kind)).Any(e => e.Reason == reason),
+            $"a {reason} Event about {kind} {name}");
+        return events;
+    }
 }
