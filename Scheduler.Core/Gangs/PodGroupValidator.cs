@@ -21,6 +21,19 @@ public static class PodGroupValidator
     /// <param name="spec">The group.</param>
     /// <param name="findTopology">Looks up a Topology by name; null when it does not exist.</param>
     /// <param name="defaultTopology">Topology used when the group names none but sets levels.</param>
+    /// <summary>The Topology a group's validity depends on: the one it names, or the default when it sets levels without one.</summary>
+    public static string? TopologyOf(PodGroupSpec spec, string? defaultTopology)
+    {
+        var subs = spec.SubGroups.IsDefault ? [] : spec.SubGroups;
+        return spec.TopologyConstraint?.Topology
+            ?? subs.Select(s => s.TopologyConstraint?.Topology).FirstOrDefault(t => t is not null)
+            ?? (UsesLevels(spec) ? defaultTopology : null);
+    }
+
+    private static bool UsesLevels(PodGroupSpec spec) =>
+        spec.TopologyConstraint is { RequiredTopologyLevel: not null } or { PreferredTopologyLevel: not null }
+        || (!spec.SubGroups.IsDefault && spec.SubGroups.Any(s => s.TopologyConstraint is { RequiredTopologyLevel: not null } or { PreferredTopologyLevel: not null }));
+
     public static GangValidation Validate(PodGroupSpec spec, Func<string, TopologySpec?> findTopology, string? defaultTopology = null)
     {
         var errors = new List<string>();
@@ -36,8 +49,7 @@ public static class PodGroupValidator
             else if (t != topologyName)
                 errors.Add($"spec.subGroups[{i}].topologyConstraint.topology: \"{t}\" differs from the group's topology \"{topologyName}\"; a group uses one topology");
         }
-        var usesLevels = spec.TopologyConstraint is { RequiredTopologyLevel: not null } or { PreferredTopologyLevel: not null }
-            || subs.Any(s => s.TopologyConstraint is { RequiredTopologyLevel: not null } or { PreferredTopologyLevel: not null });
+        var usesLevels = UsesLevels(spec);
         topologyName ??= usesLevels ? defaultTopology : null;
         TopologySpec? topology = null;
         if (topologyName is not null)

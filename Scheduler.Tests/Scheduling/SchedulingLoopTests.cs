@@ -170,6 +170,24 @@ public class SchedulingLoopTests
     }
 
     [Test]
+    public async Task A_bound_group_follows_its_pods_to_Running_with_nothing_left_to_schedule()
+    {
+        var h = Harness.PairOnTwoNodes();
+        await h.PassAsync();
+        await h.PassAsync();
+        Assert.That(h.Reporter.Statuses[new ObjectKey("ml", "job")].Phase, Is.EqualTo(GroupPhase.Scheduled));
+
+        foreach (var pod in h.Pods.Values)
+        {
+            pod.Status = new V1PodStatus { Phase = "Running" };
+            h.State.ApplyPod(pod, deleted: false);
+        }
+        var pass = await h.PassAsync();
+        Assert.That(pass.Tried, Is.Zero);
+        Assert.That(h.Reporter.Statuses[new ObjectKey("ml", "job")].Phase, Is.EqualTo(GroupPhase.Running));
+    }
+
+    [Test]
     public async Task A_failed_bind_is_retried_and_the_bound_members_stay()
     {
         var h = Harness.PairOnTwoNodes();

@@ -1,3 +1,4 @@
+using Quorum.Core.Gangs;
 using Quorum.Api.V1Alpha1;
 using Quorum.Core.Model;
 using Quorum.Scheduling;
@@ -53,13 +54,13 @@ internal static class ExplainQuery
         response.IsPodGroup = isPodGroup;
 
         var attempt = insight.LastAttempt(group);
-        // The loop's own assembly when current: assembling every gang of the cluster per question
+        // The loop's own index, for this gang only: assembling every gang of the cluster per question
         // would make Explain cost O(pods) on the scheduler's thread.
-        var assembled = view.Loop.CurrentGangs ?? cluster.Assemble(names, view.Options.DefaultTopology);
-        var podRefusals = assembled.RefusedPods.ToDictionary(r => r.Pod, r => r.Reason);
+        var gang = view.Loop.Gangs.Find(new GangIndex.GangId(group, isPodGroup));
+        var podRefusals = (gang?.RefusedPods ?? []).ToDictionary(r => r.Pod, r => r.Reason);
         var unplaced = attempt?.Decision.Unplaced.ToDictionary(u => u.Pod, u => u.Reason) ?? [];
         var members = isPodGroup
-            ? cluster.Pods.Where(p => p.Key.Namespace == group.Namespace && p.Group?.PodGroup == group.Name).OrderBy(p => p.Key, ObjectKey.Ordinal).ToList()
+            ? view.Loop.Gangs.MembersOf(group).ToList()
             : [pod!];
         // An assumed pod is placed though its bind is not visible yet: the cache knows its node.
         string? NodeOf(Pod p) => (cluster.Cache.FindPod(p.Key) ?? p).NodeName;
@@ -101,7 +102,7 @@ internal static class ExplainQuery
         if (isPodGroup && Refused("PodGroup", group) is { } badGroup) return State(response, "Invalid", badGroup.Message);
         if (isPodGroup && cluster.FindGroup(group) is null)
             return State(response, "MissingPodGroup", podRefusals.GetValueOrDefault(pod!.Key) ?? $"PodGroup {group.Name} does not exist in namespace {group.Namespace}");
-        if (assembled.Refused.FirstOrDefault(r => r.Group == group) is { } refusal) return State(response, refusal.Reason, refusal.Message);
+        if (gang?.Refusal is { } refusal) return State(response, refusal.Reason, refusal.Message);
         if (pod is not null && podRefusals.TryGetValue(pod.Key, out var why)) return State(response, "Invalid", why);
         if (pod is not null && NodeOf(pod) is { } boundTo) return State(response, "Bound", $"pod {pod.Key} is bound to node {boundTo}");
         if (response.Queue is not null)
@@ -109,7 +110,7 @@ internal static class ExplainQuery
             if (attempt is { Decision.Admitted: false } a) return State(response, a.Decision.Reason, a.Decision.Message ?? "");
             return State(response, "Queued", view.State.Leader ? "waiting for its next attempt" : "this instance is a standby; the leader tries groups");
         }
-        if (assembled.Ready.Any(r => r.Key == group))
+        if (gang?.Ready is not null)
             return State(response, "Queued", view.State.Leader ? "waiting for its first attempt" : "this instance is a standby; the leader tries groups");
         var bound = members.Count(m => NodeOf(m) is not null);
         return State(response, "Admitted", $"nothing left to place: {bound} of {members.Count} pods bound");

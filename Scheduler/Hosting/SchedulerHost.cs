@@ -120,7 +120,7 @@ public sealed partial class SchedulerHost(
                 if (cluster.Version != countedVersion || pass.Tried > 0)
                 {
                     countedVersion = cluster.Version;
-                    metrics.PendingPods = cluster.Pods.Count(p => !p.IsBound && options.SchedulerNames.Contains(p.SchedulerName));
+                    metrics.PendingPods = loop.Gangs.PendingPods;
                     metrics.GroupsPending = queue.Count;
                 }
                 // On idle passes too: pods deleted while the scheduler has nothing to do are forgotten as well.

@@ -29,6 +29,36 @@ public sealed class ClusterState(ClusterCache cache)
 
     public ClusterCache Cache => cache;
 
+    private GangIndex? _gangs;
+
+    /// <summary>
+    /// The gangs of <paramref name="schedulerNames"/>, kept current by every event applied from now on
+    /// (and by <see cref="RefreshPod"/> for the loop's own assumptions); one index per state.
+    /// </summary>
+    public GangIndex TrackGangs(IReadOnlyCollection<string> schedulerNames, string defaultTopology)
+    {
+        if (_gangs is not null)
+        {
+            if (!_gangs.SchedulerNames.SetEquals(schedulerNames) || _gangs.DefaultTopology != defaultTopology)
+                throw new InvalidOperationException("the gangs are already tracked for other scheduler names or another default topology");
+            return _gangs;
+        }
+        _gangs = new GangIndex(new HashSet<string>(schedulerNames, StringComparer.Ordinal), FindTopology, defaultTopology);
+        foreach (var g in _groups.Values) _gangs.SetGroup(g);
+        foreach (var p in _pods.Values) _gangs.SetPod(EffectivePod(p));
+        return _gangs;
+    }
+
+    /// <summary>
+    /// The loop assumed the pod, or forgot an assumption (a failed bind, an expired one): the gangs
+    /// must count it as the cache now holds it.
+    /// </summary>
+    public void RefreshPod(ObjectKey key)
+    {
+        Version++;
+        if (_pods.TryGetValue(key, out var pod)) _gangs?.SetPod(EffectivePod(pod));
+    }
+
     /// <summary>Every pod not terminated, bound or not (members of groups are looked up here).</summary>
     public IReadOnlyCollection<Pod> Pods => _pods.Values;
 
@@ -108,6 +138,7 @@ public sealed class ClusterState(ClusterCache cache)
         if (deleted)
         {
             _pods.Remove(key);
+            _gangs?.RemovePod(key);
             _refused.Remove(("Pod", ns, name));
             if (cache.RemovePod(key).Outcome == CacheOutcome.Applied && heldOn is not null) Freed(heldOn);
             return;
@@ -130,6 +161,8 @@ public sealed class ClusterState(ClusterCache cache)
         // terminated or unbound pod the cache applied released what an earlier state held.
         var frees = mapped.Terminated || !mapped.IsBound;
         if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied && frees && heldOn is not null) Freed(heldOn);
+        if (mapped.Terminated) _gangs?.RemovePod(key);
+        else _gangs?.SetPod(EffectivePod(mapped));
     }
 
     public void ApplyPodGroup(PodGroupResource group, bool deleted)
@@ -143,6 +176,7 @@ public sealed class ClusterState(ClusterCache cache)
         {
             _groups.Remove(key);
             _groupObjects.Remove(key);
+            _gangs?.RemoveGroup(key);
             return;
         }
         if (group.Spec?.PriorityClassName is { Length: > 0 }) _groupObjects[key] = group;
@@ -150,10 +184,12 @@ public sealed class ClusterState(ClusterCache cache)
         try
         {
             _groups[key] = ObjectMapper.ToPodGroup(group, FindPriority);
+            _gangs?.SetGroup(_groups[key]);
         }
         catch (InvalidObjectException e)
         {
             _groups.Remove(key);
+            _gangs?.RemoveGroup(key);
             _refused[("PodGroup", ns, name)] = new RefusedObject("PodGroup", ns, name, e.Message);
         }
     }
@@ -163,20 +199,17 @@ public sealed class ClusterState(ClusterCache cache)
         Version++;
         var name = topology.Metadata?.Name ?? "";
         _refused.Remove(("Topology", null, name));
-        if (deleted)
-        {
-            cache.RemoveTopology(name);
-            return;
-        }
         try
         {
-            cache.SetTopology(ObjectMapper.ToTopology(topology));
+            if (deleted) cache.RemoveTopology(name);
+            else cache.SetTopology(ObjectMapper.ToTopology(topology));
         }
         catch (InvalidObjectException e)
         {
             cache.RemoveTopology(name);
             _refused[("Topology", null, name)] = new RefusedObject("Topology", null, name, e.Message);
         }
+        _gangs?.TopologyChanged(name);
     }
 
     public void ApplyPriorityClass(V1PriorityClass priorityClass, bool deleted)
@@ -191,36 +224,13 @@ public sealed class ClusterState(ClusterCache cache)
     }
 
     /// <summary>
-    /// Something the watches did not tell changed what <see cref="Assemble"/> returns: the loop assumed
-    /// pods or forgot assumptions.
-    /// </summary>
-    public void Touch() => Version++;
-
-    /// <summary>
-    /// Pods as the scheduler must see them: one assumed in the cache (its bind handed over, not yet
+    /// A pod as the scheduler must see it: one assumed in the cache (its bind handed over, not yet
     /// visible in a watch event) counts as bound there, or its gang would be placed a second time.
     /// </summary>
-    private IEnumerable<Pod> Effective()
-    {
-        foreach (var p in _pods.Values)
-        {
-            if (!p.IsBound && cache.IsAssumed(p.Key) && cache.FindPod(p.Key) is { } assumed) yield return assumed;
-            else yield return p;
-        }
-    }
+    private Pod EffectivePod(Pod p) => !p.IsBound && cache.IsAssumed(p.Key) && cache.FindPod(p.Key) is { } assumed ? assumed : p;
 
-    /// <summary>The gangs this scheduler should try now, with refusals to report.</summary>
-    public AssembledGangs Assemble(IReadOnlyCollection<string> schedulerNames, string defaultTopology)
-    {
-        // One name per call keeps GangAssembler simple; several scheduler names are rare.
-        var pods = Effective().ToList();
-        if (schedulerNames.Count == 1)
-            return GangAssembler.Assemble(_groups.Values, pods, schedulerNames.First(), FindTopology, defaultTopology);
-        var parts = schedulerNames.Select(n => GangAssembler.Assemble(_groups.Values, pods, n, FindTopology, defaultTopology)).ToList();
-        return new AssembledGangs(
-            [.. parts.SelectMany(p => p.Ready).DistinctBy(r => r.Key)],
-            [.. parts.SelectMany(p => p.Refused).DistinctBy(r => r.Group)],
-            [.. parts.SelectMany(p => p.RefusedPods).DistinctBy(r => r.Pod)],
-            [.. parts.SelectMany(p => p.PodGroupKeys)]);
-    }
+    /// <summary>The gangs these schedulers should try now, with refusals to report, assembled from every pod at once.</summary>
+    public AssembledGangs Assemble(IReadOnlyCollection<string> schedulerNames, string defaultTopology) =>
+        GangAssembler.Assemble(_groups.Values, _pods.Values.Select(EffectivePod), new HashSet<string>(schedulerNames, StringComparer.Ordinal),
+            FindTopology, defaultTopology);
 }

@@ -44,25 +44,39 @@ public sealed class SchedulingLoop(
         }
     }
 
+    /// <summary>What made a queued group worth trying: its spec's content and the members it could still place.</summary>
+    private sealed record QueuedShape(string Spec, int Members, HashSet<ObjectKey> Pending)
+    {
+        /// <summary>
+        /// Only progress since: the same spec, no member added, none newly pending (members bound,
+        /// assumed or deleted). Such a group keeps its lane: another try would get the same answer.
+        /// </summary>
+        public bool OnlyProgressTo(QueuedShape next) => next.Spec == Spec && next.Members <= Members && next.Pending.IsSubsetOf(Pending);
+    }
+
     private readonly Dictionary<ObjectKey, HandOver> _handOvers = [];
+    private readonly GangIndex _gangs = state.TrackGangs(settings.SchedulerNames, settings.DefaultTopology);
     private Reservation? _reservation;
     private readonly ClusterSnapshot _snapshot = new();
-    private readonly Dictionary<ObjectKey, string> _signatures = [];
+    private readonly Dictionary<ObjectKey, QueuedShape> _queued = [];
     private readonly Dictionary<ObjectKey, GangDecision> _lastDecision = [];
     private readonly Dictionary<ObjectKey, string> _lastStatus = [];
-    private readonly HashSet<(string, string?, string)> _reportedRefusals = [];
+    private readonly HashSet<(string, string?, string)> _reportedObjects = [];
+    private readonly Dictionary<GangIndex.GangId, HashSet<(string, string?, string)>> _reportedGangRefusals = [];
+    private readonly HashSet<ObjectKey> _statusDue = [];
     private long _capacityEpoch = -1;
-    private AssembledGangs? _assembled;
-    private long _assembledVersion = -1;
-    private long _reportedVersion = -1;
+    private long _refusedVersion = -1;
     private DateTimeOffset _nextTimeout = DateTimeOffset.MaxValue;
 
     public ClusterSnapshot Snapshot => _snapshot;
 
     public GangDecision? LastDecision(ObjectKey group) => _lastDecision.GetValueOrDefault(group);
 
-    /// <summary>The gangs as the last pass assembled them, while no event has changed the state since; otherwise null.</summary>
-    public AssembledGangs? CurrentGangs => _assembled is not null && _assembledVersion == state.Version ? _assembled : null;
+    /// <summary>The gangs as the state now holds them (the index assembles only what changed).</summary>
+    public AssembledGangs CurrentGangs => _gangs.Assembled();
+
+    /// <summary>The index of gangs this loop schedules.</summary>
+    public GangIndex Gangs => _gangs;
 
     /// <summary>The binding pipeline this loop hands admitted pods to.</summary>
     public BindingPipeline Binding => binding;
@@ -71,18 +85,24 @@ public sealed class SchedulingLoop(
     public async Task<LoopPass> RunOnceAsync(CancellationToken cancellationToken, CancellationToken bindTerm = default)
     {
         var (boundBefore, failedBefore) = await ApplyBindResultsAsync(cancellationToken).ConfigureAwait(false);
-        var expired = state.Cache.ExpireAssumedPods();
-        foreach (var pod in expired) state.Freed(pod.NodeName!);
-        // Forgotten assumptions change which members count as bound.
-        if (expired.Count > 0) state.Touch();
-
-        // Gangs are assembled again only when an event changed the state: a pass runs on every tick.
-        if (CurrentGangs is not { } assembled)
+        foreach (var pod in state.Cache.ExpireAssumedPods())
         {
-            assembled = _assembled = state.Assemble(settings.SchedulerNames, settings.DefaultTopology);
-            _assembledVersion = state.Version;
-            SyncQueue(assembled);
-            await ReportRefusalsAsync(assembled, cancellationToken).ConfigureAwait(false);
+            state.Freed(pod.NodeName!);
+            // A forgotten assumption changes which members count as bound.
+            state.RefreshPod(pod.Key);
+        }
+
+        // Only the gangs that events touched are assembled again: a pass runs on every tick.
+        var touched = _gangs.TakeChanged();
+        if (touched.Count > 0)
+        {
+            SyncQueue(touched);
+            await ReportGangRefusalsAsync(touched, cancellationToken).ConfigureAwait(false);
+        }
+        if (_refusedVersion != state.Version)
+        {
+            _refusedVersion = state.Version;
+            await ReportObjectRefusalsAsync(cancellationToken).ConfigureAwait(false);
         }
 
         state.Cache.UpdateSnapshot(_snapshot);
@@ -103,8 +123,7 @@ public sealed class SchedulingLoop(
         {
             // Nothing to try, but status still follows the cluster (members bound by the last pass,
             // pods the kubelet reports running) and the clock (scheduleTimeoutSeconds passing).
-            if (_reportedVersion != state.Version || settings.Time.GetUtcNow() >= _nextTimeout)
-                await ReportGroupStatusAsync(assembled, cancellationToken).ConfigureAwait(false);
+            await ReportGroupStatusAsync(cancellationToken).ConfigureAwait(false);
             return new LoopPass(0, 0, boundBefore, failedBefore, []);
         }
         var result = cycle.Run(_snapshot, ready);
@@ -118,7 +137,8 @@ public sealed class SchedulingLoop(
         {
             _lastDecision[decision.Group] = decision;
             var request = requests[decision.Group];
-            var isPodGroup = assembled.PodGroupKeys.Contains(decision.Group);
+            var isPodGroup = state.FindGroup(decision.Group) is not null;
+            if (isPodGroup) _statusDue.Add(decision.Group);
             queue.Done(decision);
             if (!decision.Admitted)
             {
@@ -129,8 +149,7 @@ public sealed class SchedulingLoop(
             admitted++;
             await HandOverAsync(request, decision, isPodGroup, bindTerm.CanBeCanceled ? bindTerm : cancellationToken, cancellationToken).ConfigureAwait(false);
         }
-        if (admitted > 0) state.Touch();
-        await ReportGroupStatusAsync(assembled, cancellationToken).ConfigureAwait(false);
+        await ReportGroupStatusAsync(cancellationToken).ConfigureAwait(false);
         return new LoopPass(result.Decisions.Length, admitted, boundBefore, failedBefore, result.Decisions);
     }
 
@@ -149,7 +168,11 @@ public sealed class SchedulingLoop(
         {
             var pod = members[p.Pod];
             var assumed = state.Cache.AssumePod(pod, p.Node, bindingPending: true);
-            if (assumed.Outcome == CacheOutcome.Applied) toBind.Add((pod, p.Node));
+            if (assumed.Outcome == CacheOutcome.Applied)
+            {
+                toBind.Add((pod, p.Node));
+                state.RefreshPod(pod.Key);
+            }
             else
             {
                 state.Cache.Invalidate(p.Node);
@@ -183,7 +206,7 @@ public sealed class SchedulingLoop(
             {
                 failed++;
                 if (state.Cache.ForgetPod(r.Pod.Key).Outcome == CacheOutcome.Applied) state.Freed(r.Node);
-                state.Touch();
+                state.RefreshPod(r.Pod.Key);
                 handOver?.Fail($"pod {r.Pod.Key}: {r.Message ?? r.Outcome.ToString()}");
             }
             if (handOver is not null && --handOver.Remaining == 0) (finished ??= []).Add(r.Group);
@@ -199,47 +222,58 @@ public sealed class SchedulingLoop(
         _handOvers.Remove(group);
         if (handOver.Failed == 0) return;
         queue.BindFailed(handOver.Request);
-        // The queue holds the request as it was at admission; the next assembly hands it the members
-        // as they are now (some bound, the failed ones pending again).
-        _signatures.Remove(group);
-        state.Touch();
+        // The queue holds the request as it was at admission; the next pass hands it the members as
+        // they are now (some bound, the failed ones pending again).
+        _queued.Remove(group);
         await reporter.UnschedulableAsync(group, handOver.IsPodGroup, Pending(handOver.Request), "BindingRejected",
             $"{handOver.Failed} of {handOver.Placements} binds failed: {handOver.FirstError}; {handOver.Bound} bound pods stay and count toward the minimum",
             ct).ConfigureAwait(false);
     }
 
-    private void SyncQueue(AssembledGangs assembled)
+    private void SyncQueue(IReadOnlyCollection<GangIndex.GangId> changed)
     {
-        var present = new HashSet<ObjectKey>();
-        foreach (var request in assembled.Ready)
+        foreach (var id in changed)
         {
-            present.Add(request.Key);
-            // Only a changed group goes back to the active lane; an unchanged one stays parked.
-            var signature = Signature(request);
-            if (_signatures.TryGetValue(request.Key, out var old) && old == signature) continue;
-            _signatures[request.Key] = signature;
-            queue.AddOrUpdate(request);
-        }
-        foreach (var gone in _signatures.Keys.Where(k => !present.Contains(k)).ToList())
-        {
-            _signatures.Remove(gone);
-            queue.Remove(gone);
+            var key = id.Key;
+            if (id.IsPodGroup) _statusDue.Add(key);
+            if (_gangs.Find(id)?.Ready is { } request)
+            {
+                var shape = ShapeOf(request);
+                if (_queued.TryGetValue(key, out var old) && old.OnlyProgressTo(shape))
+                {
+                    // Members placed by this scheduler (or pending ones deleted): the group keeps its lane.
+                    _queued[key] = shape;
+                    queue.Refresh(request);
+                    continue;
+                }
+                // A changed group goes back to the active lane.
+                _queued[key] = shape;
+                queue.AddOrUpdate(request);
+                continue;
+            }
+            if (_queued.Remove(key)) queue.Remove(key);
             // A PodGroup that still exists keeps its last decision for its status; a single pod that
             // was bound or deleted, or a deleted PodGroup, leaves nothing behind.
-            if (!assembled.PodGroupKeys.Contains(gone)) _lastDecision.Remove(gone);
+            if (state.FindGroup(key) is null)
+            {
+                _lastDecision.Remove(key);
+                _lastStatus.Remove(key);
+            }
         }
-        foreach (var deleted in _lastStatus.Keys.Where(k => !assembled.PodGroupKeys.Contains(k)).ToList()) _lastStatus.Remove(deleted);
     }
 
     /// <summary>
     /// What makes a group worth trying again: its spec's content (not the object: our own status
     /// writes come back as watch events with a fresh copy) and its members' binding and gates.
     /// </summary>
-    private static string Signature(GangRequest r)
+    private static QueuedShape ShapeOf(GangRequest r)
     {
         var s = r.Tree.Spec;
-        return $"{s.MinMember}|{s.MinSubGroup}|{s.Priority}|{s.TopologyConstraint}|{string.Join(';', s.SubGroups)}|"
-            + string.Join(',', r.Members.Select(m => $"{m.Key}@{m.NodeName}:{m.SchedulingGated}"));
+        var spec = $"{s.MinMember}|{s.MinSubGroup}|{s.Priority}|{s.TopologyConstraint}|{string.Join(';', s.SubGroups)}";
+        var pending = new HashSet<ObjectKey>();
+        foreach (var m in r.Members)
+            if (!m.IsBound && !m.SchedulingGated) pending.Add(m.Key);
+        return new QueuedShape(spec, r.Members.Count, pending);
     }
 
     /// <summary>PodScheduled condition reason for pods of an invalid group, or naming a missing group or sub-group.</summary>
@@ -249,7 +283,8 @@ public sealed class SchedulingLoop(
 
     private static List<Pod> Pending(GangRequest request) => [.. request.Members.Where(m => !m.IsBound)];
 
-    private async Task ReportRefusalsAsync(AssembledGangs assembled, CancellationToken ct)
+    /// <summary>Objects the state could not map (few; walked whenever an event was applied).</summary>
+    private async Task ReportObjectRefusalsAsync(CancellationToken ct)
     {
         var current = new HashSet<(string, string?, string)>();
         foreach (var r in state.Refused)
@@ -258,58 +293,78 @@ public sealed class SchedulingLoop(
             // Quorum cannot count), but the events on it belong to its own scheduler.
             if (r.SchedulerName is { } name && !settings.SchedulerNames.Contains(name)) continue;
             current.Add((r.Kind, r.Namespace, r.Name));
-            if (_reportedRefusals.Add((r.Kind, r.Namespace, r.Name))) await reporter.RefusedAsync(r, ct).ConfigureAwait(false);
-        }
-        foreach (var g in assembled.Refused)
-        {
-            var key = ("PodGroup", (string?)g.Group.Namespace, g.Group.Name);
-            current.Add(key);
-            if (!_reportedRefusals.Add(key)) continue;
-            await reporter.RefusedAsync(new RefusedObject("PodGroup", g.Group.Namespace, g.Group.Name, g.Message), ct).ConfigureAwait(false);
-            if (g.Code != StatusCode.Invalid) continue;
-            await reporter.GroupStatusAsync(g.Group, GroupStatus.Invalid(g.Message), ct).ConfigureAwait(false);
-            // Users look at their pods first: each says why it waits (never "Unschedulable": more
-            // nodes would not help, so no autoscaler should act on it).
-            await reporter.UnschedulableAsync(g.Group, false, Found(g.Pods), InvalidPodGroupReason, g.Message, ct).ConfigureAwait(false);
-        }
-        foreach (var p in assembled.RefusedPods)
-        {
-            var key = ("Pod", (string?)p.Pod.Namespace, p.Pod.Name);
-            current.Add(key);
-            if (_reportedRefusals.Add(key)) await reporter.UnschedulableAsync(p.Pod, false, Found([p.Pod]), InvalidPodGroupReason, p.Reason, ct).ConfigureAwait(false);
+            if (_reportedObjects.Add((r.Kind, r.Namespace, r.Name))) await reporter.RefusedAsync(r, ct).ConfigureAwait(false);
         }
         // Fixed objects may be refused again later, and must then be reported again.
-        _reportedRefusals.IntersectWith(current);
+        _reportedObjects.IntersectWith(current);
     }
 
-    private async Task ReportGroupStatusAsync(AssembledGangs assembled, CancellationToken ct)
+    /// <summary>Refused groups and members of the gangs that changed; each refusal is reported once while it lasts.</summary>
+    private async Task ReportGangRefusalsAsync(IReadOnlyCollection<GangIndex.GangId> changed, CancellationToken ct)
     {
-        // Every valid PodGroup, not only those with pods pending: a group that finished binding must
-        // still move to Scheduled and Running.
-        _reportedVersion = state.Version;
-        var now = settings.Time.GetUtcNow();
-        _nextTimeout = DateTimeOffset.MaxValue;
-        var trees = assembled.Ready.ToDictionary(r => r.Key, r => r.Tree);
-        // Members grouped once per pass, not searched per group (O(pods + groups), not O(pods × groups)).
-        var membersOf = state.Pods.Where(p => p.Group is not null)
-            .ToLookup(p => new ObjectKey(p.Key.Namespace, p.Group!.PodGroup), p => state.Cache.FindPod(p.Key) ?? p);
-        foreach (var spec in state.Groups)
+        foreach (var id in changed)
         {
-            var tree = trees.GetValueOrDefault(spec.Key)
-                ?? PodGroupValidator.Validate(spec, state.FindTopology, settings.DefaultTopology).Tree;
-            if (tree is null) continue;
-            var key = spec.Key;
-            var members = membersOf[key].ToList();
-            var status = GroupStatus.Compute(tree, members, _lastDecision.GetValueOrDefault(key), now);
+            var entry = _gangs.Find(id);
+            var current = new HashSet<(string, string?, string)>();
+            var reported = _reportedGangRefusals.GetValueOrDefault(id) ?? [];
+            if (entry?.Refusal is { } g)
+            {
+                var key = ("PodGroup", (string?)g.Group.Namespace, g.Group.Name);
+                current.Add(key);
+                if (!reported.Contains(key))
+                {
+                    await reporter.RefusedAsync(new RefusedObject("PodGroup", g.Group.Namespace, g.Group.Name, g.Message), ct).ConfigureAwait(false);
+                    if (g.Code == StatusCode.Invalid)
+                    {
+                        await reporter.GroupStatusAsync(g.Group, GroupStatus.Invalid(g.Message), ct).ConfigureAwait(false);
+                        // Users look at their pods first: each says why it waits (never "Unschedulable": more
+                        // nodes would not help, so no autoscaler should act on it).
+                        await reporter.UnschedulableAsync(g.Group, false, Found(g.Pods), InvalidPodGroupReason, g.Message, ct).ConfigureAwait(false);
+                    }
+                }
+            }
+            foreach (var p in entry?.RefusedPods ?? [])
+            {
+                var key = ("Pod", (string?)p.Pod.Namespace, p.Pod.Name);
+                current.Add(key);
+                if (!reported.Contains(key)) await reporter.UnschedulableAsync(p.Pod, false, Found([p.Pod]), InvalidPodGroupReason, p.Reason, ct).ConfigureAwait(false);
+            }
+            // Fixed objects may be refused again later, and must then be reported again.
+            if (current.Count > 0) _reportedGangRefusals[id] = current;
+            else _reportedGangRefusals.Remove(id);
+        }
+    }
+
+    /// <summary>
+    /// Status of the PodGroups whose members, spec or decision changed since the last call, and of
+    /// every one once a <c>scheduleTimeoutSeconds</c> falls due: a group that finished binding must
+    /// still move to Scheduled and Running.
+    /// </summary>
+    private async Task ReportGroupStatusAsync(CancellationToken ct)
+    {
+        var now = settings.Time.GetUtcNow();
+        IEnumerable<ObjectKey> due = _statusDue;
+        if (now >= _nextTimeout)
+        {
+            _nextTimeout = DateTimeOffset.MaxValue;
+            due = state.Groups.Select(g => g.Key);
+        }
+        else if (_statusDue.Count == 0) return;
+        foreach (var key in due.ToList())
+        {
+            if (state.FindGroup(key) is not { } spec) continue;
+            if (_gangs.TreeOf(key) is not { } tree) continue;
+            var status = GroupStatus.Compute(tree, [.. _gangs.MembersOf(key)], _lastDecision.GetValueOrDefault(key), now);
             if (status.Phase == GroupPhase.Pending && spec.ScheduleTimeoutSeconds is { } timeout
-                && spec.CreationTimestamp + TimeSpan.FromSeconds(timeout) is var due && due >= now && due < _nextTimeout)
-                _nextTimeout = due;
+                && spec.CreationTimestamp + TimeSpan.FromSeconds(timeout) is var at && at >= now && at < _nextTimeout)
+                _nextTimeout = at;
             // Write only what changed: every status write comes back as a watch event.
             var rendered = $"{status.Phase}|{status.Scheduled}|{status.Running}|{string.Join(';', status.SubGroups)}|{string.Join(';', status.Conditions)}";
             if (_lastStatus.TryGetValue(key, out var previous) && previous == rendered) continue;
             _lastStatus[key] = rendered;
             await reporter.GroupStatusAsync(key, status, ct).ConfigureAwait(false);
         }
+        _statusDue.Clear();
     }
 }
 
