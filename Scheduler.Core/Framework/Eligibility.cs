@@ -43,15 +43,20 @@ public sealed class Eligibility
         return nodes;
     }
 
-    /// <summary>What makes two pods' spec-only filter answers equal: selector, node affinity and tolerations.</summary>
+    /// <summary>What makes two pods' spec-only filter answers equal: selector, node affinity, tolerations and spread keys.</summary>
     internal readonly struct ConstraintKey(Pod pod) : IEquatable<ConstraintKey>
     {
         private readonly ImmutableArray<KeyValuePair<string, string>> _selector = pod.NodeSelectorPairs;
         private readonly ImmutableArray<NodeSelectorTerm> _affinity = pod.RequiredNodeAffinity.IsDefault ? [] : pod.RequiredNodeAffinity;
         private readonly ImmutableArray<Toleration> _tolerations = pod.Tolerations.IsDefault ? [] : pod.Tolerations;
 
+        // PodTopologySpreadLabels reads the keys of DoNotSchedule spread constraints.
+        private readonly ImmutableArray<string> _spreadKeys = pod.SpreadConstraints.IsDefaultOrEmpty ? []
+            : [.. pod.SpreadConstraints.Where(c => c.WhenUnsatisfiable == SpreadAction.DoNotSchedule).Select(c => c.TopologyKey)];
+
         public bool Equals(ConstraintKey other) =>
-            _selector.SequenceEqual(other._selector) && _affinity.SequenceEqual(other._affinity) && _tolerations.SequenceEqual(other._tolerations);
+            _selector.SequenceEqual(other._selector) && _affinity.SequenceEqual(other._affinity) && _tolerations.SequenceEqual(other._tolerations)
+            && _spreadKeys.SequenceEqual(other._spreadKeys);
 
         public override bool Equals(object? obj) => obj is ConstraintKey k && Equals(k);
 
@@ -61,6 +66,7 @@ public sealed class Eligibility
             foreach (var kv in _selector) h.Add(kv);
             foreach (var t in _affinity) h.Add(t);
             foreach (var t in _tolerations) h.Add(t);
+            foreach (var k in _spreadKeys) h.Add(k);
             return h.ToHashCode();
         }
     }

@@ -44,6 +44,16 @@ public sealed record Pod
     public ImmutableArray<NodeSelectorTerm> RequiredNodeAffinity { get; init; } = [];
 
     public ImmutableArray<Toleration> Tolerations { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = FrozenDictionary<string, string>.Empty;
+
+    /// <summary>spec.affinity.podAffinity and podAntiAffinity (InterPodAffinity).</summary>
+    public PodAffinity Affinity { get; init; } = PodAffinity.None;
+
+    /// <summary>Host ports of its containers (NodePorts); hostPort 0 is none and not listed.</summary>
+    public ImmutableArray<HostPort> HostPorts { get; init; } = [];
+
+    public ImmutableArray<TopologySpreadConstraint> SpreadConstraints { get; init; } = [];
     public int Priority { get; init; }
     public GroupMembership? Group { get; init; }
 

@@ -11,14 +11,17 @@ public sealed class NodeAffinityFilter : INodeFilter
     public StatusCode FailureCode => StatusCode.Unresolvable;
     public bool NodeSpecOnly => true;
 
-    public bool Passes(Pod pod, NodeInfo node)
+    public bool Passes(Pod pod, NodeInfo node) => Matches(pod, node.Node);
+
+    /// <summary>The pod's selector and required node affinity accept the node.</summary>
+    internal static bool Matches(Pod pod, Node node)
     {
-        var labels = node.Node.Labels;
+        var labels = node.Labels;
         foreach (var (key, value) in pod.NodeSelectorPairs)
             if (!labels.TryGetValue(key, out var actual) || actual != value) return false;
         if (pod.RequiredNodeAffinity.IsDefaultOrEmpty) return true;
         foreach (var term in pod.RequiredNodeAffinity)
-            if (term.Matches(node.Node)) return true;
+            if (term.Matches(node)) return true;
         return false;
     }
 

@@ -61,7 +61,10 @@ public sealed class SchedulerProfile
 
     /// <summary>kube-scheduler's filters every user expects, in its order.</summary>
     public static ImmutableArray<INodeFilter> DefaultFilters { get; } =
-        [new NodeUnschedulableFilter(), new TaintTolerationFilter(), new NodeAffinityFilter(), new NodeResourcesFitFilter()];
+    [
+        new NodeUnschedulableFilter(), new TaintTolerationFilter(), new NodeAffinityFilter(), new NodePortsFilter(), new NodeResourcesFitFilter(),
+        new PodTopologySpreadLabels(), new PodTopologySpreadFilter(), new InterPodAntiAffinityFilter(), new InterPodAffinityFilter(),
+    ];
 
     /// <summary>Score plugins by the name the configuration file uses, with their default weights.</summary>
     public static ImmutableArray<WeightedScorer> DefaultScorers { get; } =

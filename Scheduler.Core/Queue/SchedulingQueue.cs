@@ -175,6 +175,22 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
         }
     }
 
+    /// <summary>
+    /// Queueing hint for pods bound or assumed anywhere: a parked group whose pending pods have required
+    /// pod affinity or DoNotSchedule spread constraints may fit now (the pod it needs arrived, or a
+    /// domain's count moved), as kube-scheduler's InterPodAffinity and PodTopologySpread hints on
+    /// pod add. Other parked groups cannot be helped by a pod arriving.
+    /// </summary>
+    public void OnPodsAssigned()
+    {
+        foreach (var e in _entries.Values)
+            if (e.Lane == QueueLane.Unschedulable && e.Shapes.Any(CountsOtherPods)) MoveOut(e);
+    }
+
+    private static bool CountsOtherPods(Pod pod) =>
+        !pod.Affinity.Required.IsDefaultOrEmpty
+        || (!pod.SpreadConstraints.IsDefaultOrEmpty && pod.SpreadConstraints.Any(c => c.WhenUnsatisfiable == SpreadAction.DoNotSchedule));
+
     private static List<NodeInfo> Resolve(IEnumerable<string> names, ClusterSnapshot snapshot, Reservation? held)
     {
         var nodes = new List<NodeInfo>();

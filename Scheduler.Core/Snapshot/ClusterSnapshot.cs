@@ -44,6 +44,49 @@ public sealed class ClusterSnapshot
     /// </summary>
     public long SpecGeneration { get; private set; }
 
+    /// <summary>
+    /// Bumped whenever a pod comes or goes on any node, tentatively or not: answers that count pods
+    /// across domains (inter-pod affinity, topology spread) are cached against it.
+    /// </summary>
+    public long PodGeneration { get; private set; }
+
+    private readonly HashSet<int> _antiAffinitySlots = [];
+
+    /// <summary>Nodes holding a pod with a required anti-affinity term; empty in most GPU clusters, so the check costs nothing.</summary>
+    public IReadOnlyCollection<int> AntiAffinitySlots => _antiAffinitySlots;
+
+    private readonly Dictionary<string, Dictionary<string, List<NodeInfo>>> _byLabel = new(StringComparer.Ordinal);
+    private long _byLabelGeneration = -1;
+
+    /// <summary>The nodes per value of label <paramref name="key"/> (nodes without it are absent); kept until a node spec changes.</summary>
+    public IReadOnlyDictionary<string, List<NodeInfo>> NodesByLabel(string key)
+    {
+        if (_byLabelGeneration != SpecGeneration)
+        {
+            _byLabel.Clear();
+            _byLabelGeneration = SpecGeneration;
+        }
+        if (_byLabel.TryGetValue(key, out var domains)) return domains;
+        domains = new Dictionary<string, List<NodeInfo>>(StringComparer.Ordinal);
+        foreach (var n in Nodes)
+        {
+            if (!n.Node.Labels.TryGetValue(key, out var value)) continue;
+            if (!domains.TryGetValue(value, out var list)) domains[value] = list = [];
+            list.Add(n);
+        }
+        _byLabel[key] = domains;
+        return domains;
+    }
+
+    /// <summary>Per-snapshot state of plugins that count pods across domains, keyed by plugin; one cycle at a time.</summary>
+    internal Dictionary<object, object> PluginState { get; } = [];
+
+    private void TrackAntiAffinity(NodeInfo info)
+    {
+        if (info.AntiAffinityPods > 0) _antiAffinitySlots.Add(info.Slot);
+        else _antiAffinitySlots.Remove(info.Slot);
+    }
+
     /// <summary>Nodes with at least one PreferNoSchedule taint: scoring them is pointless while there are none.</summary>
     public int PreferNoScheduleNodes { get; private set; }
 
@@ -97,12 +140,14 @@ public sealed class ClusterSnapshot
         {
             slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _highWater++;
             if (slot >= _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
-            _slots[slot] = info = new NodeInfo(node, requested, slot, generation);
+            _slots[slot] = info = new NodeInfo(this, node, requested, slot, generation);
             _slotByName[node.Name] = slot;
             SpecGeneration++;
             if (node.HasPreferNoScheduleTaint) PreferNoScheduleNodes++;
         }
         info.SetPods(pods);
+        TrackAntiAffinity(info);
+        PodGeneration++;
         foreach (var tree in _trees.Values) tree.Set(slot, node, requested);
     }
 
@@ -111,6 +156,8 @@ public sealed class ClusterSnapshot
         if (!_slotByName.Remove(name, out var slot)) return;
         if (_slots[slot]!.Node.HasPreferNoScheduleTaint) PreferNoScheduleNodes--;
         _slots[slot] = null;
+        _antiAffinitySlots.Remove(slot);
+        PodGeneration++;
         _freeSlots.Push(slot);
         SpecGeneration++;
         foreach (var tree in _trees.Values) tree.Remove(slot);
@@ -145,6 +192,8 @@ public sealed class ClusterSnapshot
             info.Requested -= pod.Requests;
             info.RemovePod(pod);
         }
+        TrackAntiAffinity(info);
+        PodGeneration++;
         foreach (var tree in _trees.Values) tree.Set(slot, info.Node, info.Requested);
     }
 }

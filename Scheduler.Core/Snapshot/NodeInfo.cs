@@ -13,15 +13,22 @@ public sealed class NodeInfo
     // Null while the node holds no pod: most nodes of a large idle pool, and a list each would cost memory.
     private List<Pod>? _pods;
 
-    internal NodeInfo(Node node, ResourceVector requested, int slot, long generation)
+    internal NodeInfo(ClusterSnapshot snapshot, Node node, ResourceVector requested, int slot, long generation)
     {
+        Snapshot = snapshot;
         Node = node;
         Requested = requested;
         Slot = slot;
         Generation = generation;
     }
 
+    /// <summary>The snapshot the node belongs to: filters that count pods across a domain (inter-pod affinity, spread) read it.</summary>
+    public ClusterSnapshot Snapshot { get; }
+
     public Node Node { get; internal set; }
+
+    /// <summary>Pods on the node with a required anti-affinity term: others must stay out of their domains.</summary>
+    public int AntiAffinityPods { get; private set; }
     public string Name => Node.Name;
 
     /// <summary>Sum of the effective requests of every pod on the node, including pod slots.</summary>
@@ -43,6 +50,7 @@ public sealed class NodeInfo
 
     internal void SetPods(IReadOnlyCollection<Pod> pods)
     {
+        AntiAffinityPods = 0;
         if (pods.Count == 0)
         {
             _pods = null;
@@ -51,9 +59,15 @@ public sealed class NodeInfo
         if (_pods is null) _pods = new List<Pod>(pods.Count);
         else _pods.Clear();
         _pods.AddRange(pods);
+        foreach (var p in _pods)
+            if (!p.Affinity.RequiredAnti.IsDefaultOrEmpty) AntiAffinityPods++;
     }
 
-    internal void AddPod(Pod pod) => (_pods ??= new List<Pod>(2)).Add(pod);
+    internal void AddPod(Pod pod)
+    {
+        (_pods ??= new List<Pod>(2)).Add(pod);
+        if (!pod.Affinity.RequiredAnti.IsDefaultOrEmpty) AntiAffinityPods++;
+    }
 
     internal void RemovePod(Pod pod)
     {
@@ -62,6 +76,7 @@ public sealed class NodeInfo
         for (var i = _pods.Count - 1; i >= 0; i--)
         {
             if (_pods[i].Key != pod.Key) continue;
+            if (!_pods[i].Affinity.RequiredAnti.IsDefaultOrEmpty) AntiAffinityPods--;
             _pods.RemoveAt(i);
             break;
         }

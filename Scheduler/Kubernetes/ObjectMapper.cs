@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using k8s.Models;
 using Quorum.Core.Gangs;
@@ -52,6 +53,10 @@ public static class ObjectMapper
             NodeSelector = spec.NodeSelector?.ToDictionary() ?? [],
             RequiredNodeAffinity = ToTerms(spec.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution, where),
             Tolerations = [.. (spec.Tolerations ?? []).Select((t, i) => ToToleration(t, where, $"spec.tolerations[{i}]"))],
+            Labels = labels.ToFrozenDictionary(StringComparer.Ordinal),
+            Affinity = ToPodAffinity(spec.Affinity, ns, labels, where),
+            HostPorts = ToHostPorts(spec),
+            SpreadConstraints = [.. (spec.TopologySpreadConstraints ?? []).Select((c, i) => ToSpread(c, labels, where, $"spec.topologySpreadConstraints[{i}]"))],
             Priority = spec.Priority ?? 0,
             Group = string.IsNullOrEmpty(group) ? null : new GroupMembership(group, string.IsNullOrEmpty(subGroup) ? null : subGroup),
             NodeName = string.IsNullOrEmpty(spec.NodeName) ? null : spec.NodeName,
@@ -140,6 +145,123 @@ public static class ObjectMapper
         return [.. selector.NodeSelectorTerms.Select((t, i) => new NodeSelectorTerm(
             [.. (t.MatchExpressions ?? []).Select((r, j) => ToRequirement(r, where, $"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}].matchExpressions[{j}]"))],
             [.. (t.MatchFields ?? []).Select((r, j) => ToRequirement(r, where, $"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}].matchFields[{j}]"))]))];
+    }
+
+    private static PodAffinity ToPodAffinity(V1Affinity? affinity, string ns, IDictionary<string, string> labels, string where)
+    {
+        var a = affinity?.PodAffinity;
+        var anti = affinity?.PodAntiAffinity;
+        if (a is null && anti is null) return PodAffinity.None;
+        const string affinityField = "spec.affinity.podAffinity", antiField = "spec.affinity.podAntiAffinity";
+        const string required = "requiredDuringSchedulingIgnoredDuringExecution", preferred = "preferredDuringSchedulingIgnoredDuringExecution";
+        ImmutableArray<WeightedPodAffinityTerm> Weighted(IList<V1WeightedPodAffinityTerm>? terms, string field) =>
+        [
+            .. (terms ?? []).Select((t, i) =>
+            {
+                if (t.Weight is < 1 or > 100) throw new InvalidObjectException(where, $"{field}[{i}].weight", $"{t.Weight} must be between 1 and 100");
+                return new WeightedPodAffinityTerm(t.Weight, ToAffinityTerm(t.PodAffinityTerm, ns, labels, where, $"{field}[{i}].podAffinityTerm"));
+            }),
+        ];
+        var result = new PodAffinity
+        {
+            Required = [.. (a?.RequiredDuringSchedulingIgnoredDuringExecution ?? []).Select((t, i) => ToAffinityTerm(t, ns, labels, where, $"{affinityField}.{required}[{i}]"))],
+            RequiredAnti = [.. (anti?.RequiredDuringSchedulingIgnoredDuringExecution ?? []).Select((t, i) => ToAffinityTerm(t, ns, labels, where, $"{antiField}.{required}[{i}]"))],
+            Preferred = Weighted(a?.PreferredDuringSchedulingIgnoredDuringExecution, $"{affinityField}.{preferred}"),
+            PreferredAnti = Weighted(anti?.PreferredDuringSchedulingIgnoredDuringExecution, $"{antiField}.{preferred}"),
+        };
+        return result.IsEmpty ? PodAffinity.None : result;
+    }
+
+    private static PodAffinityTerm ToAffinityTerm(V1PodAffinityTerm? term, string ns, IDictionary<string, string> labels, string where, string field)
+    {
+        if (term is null) throw new InvalidObjectException(where, field, "must be set");
+        if (string.IsNullOrEmpty(term.TopologyKey)) throw new InvalidObjectException(where, $"{field}.topologyKey", "must be set");
+        var selector = ToSelector(term.LabelSelector, where, $"{field}.labelSelector");
+        // matchLabelKeys / mismatchLabelKeys: the pod's own values, ANDed into the selector (as the API
+        // server does from v1.31; doing it here again changes nothing then, and covers older servers).
+        if (selector is not null)
+        {
+            var extra = new List<NodeSelectorRequirement>();
+            foreach (var k in term.MatchLabelKeys ?? [])
+                if (labels.TryGetValue(k, out var v)) extra.Add(new NodeSelectorRequirement(k, NodeSelectorOperator.In, [v]));
+            foreach (var k in term.MismatchLabelKeys ?? [])
+                if (labels.TryGetValue(k, out var v)) extra.Add(new NodeSelectorRequirement(k, NodeSelectorOperator.NotIn, [v]));
+            if (extra.Count > 0) selector = selector with { MatchExpressions = [.. selector.MatchExpressions.IsDefault ? [] : selector.MatchExpressions, .. extra] };
+        }
+        var namespaces = (term.Namespaces ?? []).ToImmutableArray();
+        var nsSelector = ToSelector(term.NamespaceSelector, where, $"{field}.namespaceSelector");
+        if (namespaces.IsEmpty && nsSelector is null) namespaces = [ns];
+        return new PodAffinityTerm(selector, namespaces, nsSelector, term.TopologyKey);
+    }
+
+    private static LabelSelector? ToSelector(V1LabelSelector? selector, string where, string field)
+    {
+        if (selector is null) return null;
+        return new LabelSelector(
+            [.. (selector.MatchLabels ?? new Dictionary<string, string>()).OrderBy(kv => kv.Key, StringComparer.Ordinal)],
+            [.. (selector.MatchExpressions ?? []).Select((r, i) =>
+            {
+                var f = $"{field}.matchExpressions[{i}]";
+                var op = r.OperatorProperty switch
+                {
+                    "In" => NodeSelectorOperator.In,
+                    "NotIn" => NodeSelectorOperator.NotIn,
+                    "Exists" => NodeSelectorOperator.Exists,
+                    "DoesNotExist" => NodeSelectorOperator.DoesNotExist,
+                    var other => throw new InvalidObjectException(where, $"{f}.operator", $"\"{other}\" is not one of In, NotIn, Exists, DoesNotExist"),
+                };
+                var values = (r.Values ?? []).ToImmutableArray();
+                if (op is NodeSelectorOperator.In or NodeSelectorOperator.NotIn && values.IsEmpty)
+                    throw new InvalidObjectException(where, $"{f}.values", $"operator {op} needs at least one value");
+                if (op is NodeSelectorOperator.Exists or NodeSelectorOperator.DoesNotExist && !values.IsEmpty)
+                    throw new InvalidObjectException(where, $"{f}.values", $"operator {op} takes no values");
+                return new NodeSelectorRequirement(r.Key ?? "", op, values);
+            })]);
+    }
+
+    private static ImmutableArray<HostPort> ToHostPorts(V1PodSpec spec)
+    {
+        // Containers and sidecars (restartable init containers) hold their ports while the pod runs.
+        var containers = (spec.Containers ?? []).Concat((spec.InitContainers ?? []).Where(c => c.RestartPolicy == "Always"));
+        return
+        [
+            .. containers.SelectMany(c => c.Ports ?? []).Where(p => p.HostPort is > 0)
+                .Select(p => new HostPort(string.IsNullOrEmpty(p.Protocol) ? "TCP" : p.Protocol,
+                    string.IsNullOrEmpty(p.HostIP) ? HostPort.AnyIp : p.HostIP, p.HostPort!.Value))
+                .Distinct(),
+        ];
+    }
+
+    private static TopologySpreadConstraint ToSpread(V1TopologySpreadConstraint c, IDictionary<string, string> labels, string where, string field)
+    {
+        if (c.MaxSkew < 1) throw new InvalidObjectException(where, $"{field}.maxSkew", $"{c.MaxSkew} must be at least 1");
+        if (string.IsNullOrEmpty(c.TopologyKey)) throw new InvalidObjectException(where, $"{field}.topologyKey", "must be set");
+        var action = c.WhenUnsatisfiable switch
+        {
+            "DoNotSchedule" => SpreadAction.DoNotSchedule,
+            "ScheduleAnyway" => SpreadAction.ScheduleAnyway,
+            var other => throw new InvalidObjectException(where, $"{field}.whenUnsatisfiable", $"\"{other}\" is not one of DoNotSchedule, ScheduleAnyway"),
+        };
+        if (c.MinDomains is < 1) throw new InvalidObjectException(where, $"{field}.minDomains", $"{c.MinDomains} must be at least 1");
+        if (c.MinDomains is not null && action != SpreadAction.DoNotSchedule)
+            throw new InvalidObjectException(where, $"{field}.minDomains", "may only be set with whenUnsatisfiable DoNotSchedule");
+        bool Policy(string? value, string name, bool byDefault) => value switch
+        {
+            null or "" => byDefault,
+            "Honor" => true,
+            "Ignore" => false,
+            _ => throw new InvalidObjectException(where, $"{field}.{name}", $"\"{value}\" is not one of Honor, Ignore"),
+        };
+        var selector = ToSelector(c.LabelSelector, where, $"{field}.labelSelector");
+        var keys = (c.MatchLabelKeys ?? []).Where(labels.ContainsKey).Select(k => new NodeSelectorRequirement(k, NodeSelectorOperator.In, [labels[k]])).ToList();
+        if (selector is not null && keys.Count > 0)
+            selector = selector with { MatchExpressions = [.. selector.MatchExpressions.IsDefault ? [] : selector.MatchExpressions, .. keys] };
+        return new TopologySpreadConstraint(c.MaxSkew, c.TopologyKey, action, selector)
+        {
+            MinDomains = c.MinDomains ?? 1,
+            HonorNodeAffinity = Policy(c.NodeAffinityPolicy, "nodeAffinityPolicy", true),
+            HonorNodeTaints = Policy(c.NodeTaintsPolicy, "nodeTaintsPolicy", false),
+        };
     }
 
     private static NodeSelectorRequirement ToRequirement(V1NodeSelectorRequirement r, string where, string field)

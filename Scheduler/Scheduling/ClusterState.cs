@@ -95,6 +95,12 @@ public sealed class ClusterState(ClusterCache cache)
         CapacityEpoch++;
     }
 
+    /// <summary>Bumped whenever a pod is newly bound or assumed on a node: pods with pod affinity or spread constraints may fit now.</summary>
+    public long AssignedEpoch { get; private set; }
+
+    /// <summary>The loop assumed a pod on a node.</summary>
+    public void Assigned() => AssignedEpoch++;
+
     /// <summary>Bumped by every applied event: what was derived from an unchanged state need not be derived again.</summary>
     public long Version { get; private set; }
 
@@ -160,6 +166,7 @@ public sealed class ClusterState(ClusterCache cache)
         // same name (recreated while a watch was down, seen only as an update by the relist). A
         // terminated or unbound pod the cache applied released what an earlier state held.
         var frees = mapped.Terminated || !mapped.IsBound;
+        if (mapped.IsBound && !mapped.Terminated && heldOn is null) AssignedEpoch++;
         if (cache.AddOrUpdatePod(mapped).Outcome == CacheOutcome.Applied && frees && heldOn is not null) Freed(heldOn);
         if (mapped.Terminated) _gangs?.RemovePod(key);
         else _gangs?.SetPod(EffectivePod(mapped));

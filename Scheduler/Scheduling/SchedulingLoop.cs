@@ -65,6 +65,7 @@ public sealed class SchedulingLoop(
     private readonly Dictionary<GangIndex.GangId, HashSet<(string, string?, string)>> _reportedGangRefusals = [];
     private readonly HashSet<ObjectKey> _statusDue = [];
     private long _capacityEpoch = -1;
+    private long _assignedEpoch = -1;
     private long _refusedVersion = -1;
     private DateTimeOffset _nextTimeout = DateTimeOffset.MaxValue;
 
@@ -114,6 +115,11 @@ public sealed class SchedulingLoop(
             var filters = cycle.Admission.Profile.Filters;
             queue.OnCapacityFreed(freed, _snapshot, filters, _reservation);
             queue.OnNodesChanged(changed, _snapshot, filters);
+        }
+        if (state.AssignedEpoch != _assignedEpoch)
+        {
+            _assignedEpoch = state.AssignedEpoch;
+            queue.OnPodsAssigned();
         }
         var ready = queue.Ready();
         // A group whose binds are still out waits for their results: a failure there sends it to
@@ -172,6 +178,7 @@ public sealed class SchedulingLoop(
             {
                 toBind.Add((pod, p.Node));
                 state.RefreshPod(pod.Key);
+                state.Assigned();
             }
             else
             {
