@@ -72,6 +72,9 @@ internal sealed class SpreadCounts
     public required Dictionary<string, int>[] MatchNum { get; init; }
     public required int[] MinMatch { get; init; }
 
+    /// <summary>For ScheduleAnyway: the lowest score among nodes with room, once asked.</summary>
+    public long? BestScore { get; set; }
+
     private static readonly object Key = new();
 
     public static SpreadCounts For(Pod pod, ClusterSnapshot snapshot, SpreadAction action = SpreadAction.DoNotSchedule)

@@ -70,8 +70,10 @@ public sealed class SchedulerProfile
     public static ImmutableArray<WeightedScorer> DefaultScorers { get; } =
     [
         new(new GpuBestFit(), 1),
-        // kube-scheduler's default weight for TaintToleration.
+        // kube-scheduler's default weights for TaintToleration, InterPodAffinity and PodTopologySpread.
         new(new TaintTolerationScorer(), 3),
+        new(new InterPodAffinityScorer(), 2),
+        new(new PodTopologySpreadScorer(), 2),
     ];
 
     /// <summary>

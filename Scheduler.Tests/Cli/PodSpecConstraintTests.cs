@@ -203,4 +203,43 @@ public class PodSpecConstraintTests
         Assert.That(e.ToString(), Does.Contain("spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchExpressions[0].operator"));
         Assert.That(e.ToString(), Does.Contain("\"Equals\" is not one of In, NotIn, Exists, DoesNotExist"));
     }
+
+    [Test]
+    public void Preferred_anti_affinity_spreads_routers_when_it_can_and_still_places_them_when_it_cannot()
+    {
+        const string apart = """
+                affinity:
+                  podAntiAffinity:
+                    preferredDuringSchedulingIgnoredDuringExecution:
+                    - weight: 100
+                      podAffinityTerm:
+                        labelSelector: {matchLabels: {app: router}}
+                        topologyKey: kubernetes.io/hostname
+            """;
+        // GPU best fit alone would stack both on n1, which already runs one GPU pod.
+        var pods = WhatIf(Node("n1"), Node("n2"), Pod("busy", "app: other", node: "n1"), Group("routers", 2),
+            Pod("r0", "app: router", apart, group: "routers"), Pod("r1", "app: router", apart, group: "routers"));
+        Assert.That(new[] { pods["r0"].Node, pods["r1"].Node }, Is.EquivalentTo(new[] { "n1", "n2" }));
+
+        var oneNode = WhatIf(Node("n1"), Group("routers", 2),
+            Pod("r0", "app: router", apart, group: "routers"), Pod("r1", "app: router", apart, group: "routers"));
+        Assert.That(oneNode.Values.Select(p => p.Node), Is.All.EqualTo("n1"), "a preference never refuses");
+    }
+
+    [Test]
+    public void ScheduleAnyway_spread_prefers_the_emptier_zone_and_never_refuses()
+    {
+        const string spread = """
+                topologySpreadConstraints:
+                - maxSkew: 1
+                  topologyKey: topology.kubernetes.io/zone
+                  whenUnsatisfiable: ScheduleAnyway
+                  labelSelector: {matchLabels: {app: decode}}
+            """;
+        var pods = WhatIf(Node("n1", zone: "a"), Node("n2", zone: "b"), Pod("old", "app: decode", node: "n1"), Pod("new", "app: decode", spread));
+        Assert.That(pods["new"].Node, Is.EqualTo("n2"), "best fit alone would pick n1, already partly used");
+
+        var full = WhatIf(Node("n1", zone: "a"), Node("n2", zone: "b", gpus: 0), Pod("old", "app: decode", node: "n1"), Pod("new", "app: decode", spread));
+        Assert.That(full["new"].Node, Is.EqualTo("n1"));
+    }
 }

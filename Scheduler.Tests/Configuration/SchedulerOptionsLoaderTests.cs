@@ -78,7 +78,8 @@ public class SchedulerOptionsLoaderTests
     {
         var o = SchedulerOptionsLoader.Parse("profile: {plugins: {score: {enabled: [{name: TaintToleration, weight: 7}], disabled: [{name: GpuBestFit}]}}}");
         var profile = o.CreateProfile();
-        Assert.That(profile.Scorers.Select(s => (s.Scorer.Name, s.Weight)), Is.EqualTo(new[] { ("TaintToleration", 7) }));
+        Assert.That(profile.Scorers.Select(s => (s.Scorer.Name, s.Weight)),
+            Is.EqualTo(new[] { ("TaintToleration", 7), ("InterPodAffinity", 2), ("PodTopologySpread", 2) }));
     }
 
     [TestCase("15s", 15_000)]

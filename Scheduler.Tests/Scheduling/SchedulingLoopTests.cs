@@ -188,6 +188,39 @@ public class SchedulingLoopTests
     }
 
     [Test]
+    public async Task A_pod_waiting_for_the_pod_its_affinity_names_is_tried_again_when_that_pod_is_bound()
+    {
+        var h = new Harness();
+        h.AddNode("n1", 8);
+        h.AddNode("n2", 8);
+        V1Pod Pod(string name, string app, V1Affinity? affinity = null, string? node = null) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ml", Labels = new Dictionary<string, string> { ["app"] = app }, CreationTimestamp = T0.UtcDateTime },
+            Spec = new V1PodSpec { SchedulerName = node is null ? "quorum" : "default-scheduler", NodeName = node, Affinity = affinity, Containers = [new V1Container { Name = "c" }] },
+        };
+        var nearDb = new V1Affinity
+        {
+            PodAffinity = new V1PodAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution =
+                    [new V1PodAffinityTerm { LabelSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "db" } }, TopologyKey = "kubernetes.io/hostname" }],
+            },
+        };
+        h.State.ApplyPod(Pod("cache", "cache", nearDb), deleted: false);
+        var first = await h.PassAsync();
+        Assert.That(first.Tried, Is.EqualTo(1));
+        Assert.That(h.Reporter.Lines, Has.Some.Contains("didn't match pod affinity rules"));
+        Assert.That((await h.PassAsync()).Tried, Is.Zero, "parked: nothing changed");
+
+        // Another scheduler's db pod lands on n2: no capacity was freed and no node changed.
+        h.State.ApplyPod(Pod("db", "db", node: "n2"), deleted: false);
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        var second = await h.PassAsync();
+        Assert.That(second.PodsBound, Is.EqualTo(1));
+        Assert.That(h.Binder.Bound[new ObjectKey("ml", "cache")], Is.EqualTo("n2"));
+    }
+
+    [Test]
     public async Task A_failed_bind_is_retried_and_the_bound_members_stay()
     {
         var h = Harness.PairOnTwoNodes();
