@@ -63,6 +63,7 @@ public sealed class GangAdmission(SchedulerProfile profile)
                     Code = nodes?.Code == StatusCode.Unresolvable ? StatusCode.Unresolvable : code,
                 };
             }
+            else if (search.StuckOn is { } stuck) decision = decision with { Nodes = stuck };
             else if (request.Tree.Topology is null || search.Failures.Any(f => f.Level == "cluster"))
             {
                 var nodes = Diagnose(snapshot, request, reservation);

@@ -81,6 +81,15 @@ internal sealed class GangSearch
     /// <summary>The code of the root's own failure: Unresolvable when no domain of its level could ever hold it.</summary>
     public StatusCode RootCode { get; private set; } = StatusCode.Unschedulable;
 
+    /// <summary>
+    /// kube-scheduler's per-node message for the first member that found no node while members placed
+    /// before it were still on the snapshot, when its constraints count other pods; null otherwise.
+    /// </summary>
+    public NodeDiagnosis? StuckOn { get; private set; }
+
+    private bool CountsOtherPods(Pod pod) =>
+        !pod.Affinity.IsEmpty || !pod.HostPorts.IsDefaultOrEmpty || !pod.SpreadConstraints.IsDefaultOrEmpty || _snapshot.AntiAffinitySlots.Count > 0;
+
     /// <summary>Applies a reservation made after this gang's minimum was placed (it still places its extras).</summary>
     public void Respect(Reservation? reservation) => _reservation = reservation;
 
@@ -218,7 +227,12 @@ internal sealed class GangSearch
             var pods = _pending[g.Index];
             for (var i = 0; i < need; i++)
             {
-                if (i >= pods.Count || !PlacePod(pods[i], g, domain, extra: false)) return false;
+                if (i >= pods.Count) return false;
+                if (PlacePod(pods[i], g, domain, extra: false)) continue;
+                // A pod that counts other pods (affinity, spread, ports) may fail only because of its
+                // gang's members placed before it: say so while they are still placed.
+                if (StuckOn is null && CountsOtherPods(pods[i])) StuckOn = _profile.Filters.Diagnose(pods[i], _snapshot, _reservation?.BlockedSlots);
+                return false;
             }
             return true;
         }

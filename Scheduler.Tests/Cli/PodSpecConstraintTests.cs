@@ -72,6 +72,8 @@ public class PodSpecConstraintTests
             Pod("r0", "app: router", RouterAntiAffinity, group: "routers"), Pod("r1", "app: router", RouterAntiAffinity, group: "routers"),
             Pod("r2", "app: router", RouterAntiAffinity, group: "routers"));
         Assert.That(tooMany.Values.Select(p => p.Node), Is.All.Null, "never two of three");
+        Assert.That(tooMany["r2"].Reason, Does.EndWith(": 0/2 nodes are available: 2 node(s) didn't satisfy existing pods anti-affinity rules."),
+            "the message names the rule that stopped the third member, as its gang-mates left the nodes");
     }
 
     [Test]

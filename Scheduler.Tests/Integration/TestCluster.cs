@@ -90,12 +90,12 @@ public abstract class TestCluster : IAsyncDisposable
 
     /// <summary>A pod of this run's scheduler (or <paramref name="scheduler"/>), pinned to the run's nodes.</summary>
     public Task<V1Pod> PodAsync(string name, int gpus = 8, string? group = null, string? subGroup = null, string? scheduler = null,
-        string? node = null, IList<V1PodSchedulingGate>? gates = null)
+        string? node = null, IList<V1PodSchedulingGate>? gates = null, Action<V1Pod>? customize = null)
     {
         var labels = new Dictionary<string, string> { [RunLabel] = RunId };
         if (group is not null) labels[WellKnown.PodGroupLabel] = group;
         if (subGroup is not null) labels[WellKnown.SubGroupLabel] = subGroup;
-        return Admin.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        var pod = new V1Pod
         {
             Metadata = new V1ObjectMeta { Name = name, Labels = labels },
             Spec = new V1PodSpec
@@ -116,7 +116,9 @@ public abstract class TestCluster : IAsyncDisposable
                     },
                 ],
             },
-        }, Namespace);
+        };
+        customize?.Invoke(pod);
+        return Admin.CoreV1.CreateNamespacedPodAsync(pod, Namespace);
     }
 
     public Task<PodGroupResource> PodGroupAsync(string name, PodGroupSpecResource spec) =>
