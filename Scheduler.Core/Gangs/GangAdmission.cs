@@ -100,7 +100,7 @@ public sealed class GangAdmission(SchedulerProfile profile)
     private static GangDecision Admitted(GangRequest request, GangSearch search) =>
         new(request.Key, StatusCode.Success)
         {
-            Placements = [.. search.Placements],
+            Placements = search.Placements,
             NotPlaced = search.NotPlaced,
             AlreadyBound = search.BoundMembers,
         };

@@ -30,7 +30,11 @@ internal sealed class GangSearch
     private readonly LevelContext _level;
     private Reservation? _reservation;
     private readonly List<LevelFailure> _failures = [];
-    private readonly List<List<int>> _buffers = [];
+
+    // Buffers of a search in progress (PlaceMinimum, PlaceExtras): taken from the thread's cache for the
+    // call and given back after, so a decision does not allocate lists and key arrays sized by the
+    // number of domains of a level (5,556 NVLink domains at 100k GB200 nodes) every time.
+    private Scratch _scratch = null!;
 
     // Statement indices of this gang's allocations, in order: the statement is shared by every gang of
     // a cycle, and this gang's extras are placed after other gangs' minima.
@@ -47,7 +51,7 @@ internal sealed class GangSearch
     private readonly long[] _maxPodGpu;
     private readonly int[] _maxGpuPods;
     private readonly int[] _placedInLeaf;
-    private readonly HashSet<ObjectKey> _placedPods = [];
+    private readonly HashSet<ObjectKey> _placedPods;
     private readonly int _start;
 
     public GangSearch(Session session, TopologyTree tree, GangRequest request, Reservation? reservation)
@@ -73,6 +77,7 @@ internal sealed class GangSearch
         Array.Fill(_pinned, -1);
         Array.Fill(_scopeOf, -1);
         for (var i = 0; i < n; i++) _pending[i] = [];
+        _placedPods = new HashSet<ObjectKey>(request.Members.Count);
         Index(request.Members);
     }
 
@@ -94,12 +99,20 @@ internal sealed class GangSearch
     public void Respect(Reservation? reservation) => _reservation = reservation;
 
     /// <summary>Pods placed so far, in placement order.</summary>
-    public IEnumerable<PodPlacement> Placements =>
-        _ops.Select(i => _statement.Operations[i]).Select(op =>
+    public ImmutableArray<PodPlacement> Placements
+    {
+        get
         {
-            var leaf = _gang.Nodes[op.Tag];
-            return new PodPlacement(op.Pod.Key, _snapshot[op.Slot]!.Name, leaf.Path.Length == 0 ? null : leaf.Name, op.Extra);
-        });
+            var placements = ImmutableArray.CreateBuilder<PodPlacement>(_ops.Count);
+            foreach (var i in _ops)
+            {
+                var op = _statement.Operations[i];
+                var leaf = _gang.Nodes[op.Tag];
+                placements.Add(new PodPlacement(op.Pod.Key, _snapshot[op.Slot]!.Name, leaf.Path.Length == 0 ? null : leaf.Name, op.Extra));
+            }
+            return placements.MoveToImmutable();
+        }
+    }
 
     public int Savepoint => _statement.Checkpoint();
 
@@ -119,15 +132,36 @@ internal sealed class GangSearch
     public (string SubGroup, int Domains, string Level)? PinConflict { get; private set; }
 
     /// <summary>The pending pods this search has not placed, in name order.</summary>
-    public ImmutableArray<ObjectKey> NotPlaced =>
-        [.. _pending.SelectMany(p => p).Where(p => !_placedPods.Contains(p.Key)).Select(p => p.Key).Order(ObjectKey.Ordinal)];
+    public ImmutableArray<ObjectKey> NotPlaced
+    {
+        get
+        {
+            // Usually none: an admitted gang without extras placed every pending pod.
+            List<ObjectKey>? keys = null;
+            foreach (var pods in _pending)
+                foreach (var p in pods)
+                    if (!_placedPods.Contains(p.Key)) (keys ??= []).Add(p.Key);
+            if (keys is null) return [];
+            keys.Sort(ObjectKey.Ordinal);
+            return [.. keys];
+        }
+    }
 
     // ---- Phase 1: every level's minimum ----------------------------------------------------------
 
     public bool PlaceMinimum()
     {
         if (PinConflict is not null) return false;
-        return Place(_gang.Root, TopologyTree.RootDomain);
+        _scratch = Scratch.Take();
+        try
+        {
+            return Place(_gang.Root, TopologyTree.RootDomain);
+        }
+        finally
+        {
+            Scratch.Give(_scratch);
+            _scratch = null!;
+        }
     }
 
     private bool Place(GangNode g, int scope)
@@ -166,23 +200,34 @@ internal sealed class GangSearch
                 try
                 {
                     SetLevel(g, depth);
-                    foreach (var c in candidates)
+                    if (depth > floor)
                     {
-                        var verdict = FilterDomain(c, out var unresolvedByLabel);
-                        if (verdict == StatusCode.Success)
-                        {
-                            feasible.Add(c);
-                            continue;
-                        }
-                        code = StatusCodes.Merge(code, verdict);
-                        if (unresolvedByLabel)
-                        {
-                            unlabelled += _tree.NodeCount(c);
-                            unlabelledLevel ??= _tree.LevelName(_tree.UnlabelledDepth(c));
-                        }
-                        else best = Math.Max(best, Fits(g, c));
+                        // A preferred level's failures are never reported (only the required level's are,
+                        // below), so the thousands of domains a tight level lists only need a verdict.
+                        foreach (var c in candidates)
+                            if (FilterDomain(c, out _) == StatusCode.Success) feasible.Add(c);
                     }
-                    Order(feasible);
+                    else
+                    {
+                        foreach (var c in candidates)
+                        {
+                            var verdict = FilterDomain(c, out var unresolvedByLabel);
+                            if (verdict == StatusCode.Success)
+                            {
+                                feasible.Add(c);
+                                continue;
+                            }
+                            code = StatusCodes.Merge(code, verdict);
+                            if (unresolvedByLabel)
+                            {
+                                unlabelled += _tree.NodeCount(c);
+                                unlabelledLevel ??= _tree.LevelName(_tree.UnlabelledDepth(c));
+                            }
+                            else best = Math.Max(best, Fits(g, c));
+                        }
+                    }
+                    // Only the first MaxDomainAttempts domains are ever tried: only they need their order.
+                    Order(feasible, _profile.Options.MaxDomainAttempts);
                     var attempts = 0;
                     foreach (var c in feasible)
                     {
@@ -260,8 +305,17 @@ internal sealed class GangSearch
     public void PlaceExtras()
     {
         _placingExtras = true;
-        Extras(_gang.Root, TopologyTree.RootDomain);
-        _placingExtras = false;
+        _scratch = Scratch.Take();
+        try
+        {
+            Extras(_gang.Root, TopologyTree.RootDomain);
+        }
+        finally
+        {
+            Scratch.Give(_scratch);
+            _scratch = null!;
+            _placingExtras = false;
+        }
     }
 
     // Whole sub-groups above a middle group's minimum are placed by the same code as minima: this
@@ -325,18 +379,28 @@ internal sealed class GangSearch
         return (int)Math.Min(int.MaxValue, Math.Min(byGpu, _maxGpuPods[g.Index]));
     }
 
-    private void Order(List<int> domains)
+    private void Order(List<int> domains, int limit)
     {
         var orders = _profile.DomainOrders;
-        for (var i = 0; i < domains.Count; i++)
+        var keys = _scratch.Keys(domains.Count);
+        for (var i = 0; i < domains.Count; i++) keys[i] = new SortKey(0, 0, 0, i, domains[i]);
+        // One order at a time: each call site sees one plugin, which the JIT can devirtualise.
+        if (orders.Length > 0)
         {
-            var d = domains[i];
-            SetKey(i, d,
-                orders.Length > 0 ? orders[0].Key(_level, d) : 0,
-                orders.Length > 1 ? orders[1].Key(_level, d) : 0,
-                orders.Length > 2 ? orders[2].Key(_level, d) : 0);
+            var o = orders[0];
+            for (var i = 0; i < domains.Count; i++) keys[i].A = o.Key(_level, keys[i].Item);
         }
-        SortKeys(domains);
+        if (orders.Length > 1)
+        {
+            var o = orders[1];
+            for (var i = 0; i < domains.Count; i++) keys[i].B = o.Key(_level, keys[i].Item);
+        }
+        if (orders.Length > 2)
+        {
+            var o = orders[2];
+            for (var i = 0; i < domains.Count; i++) keys[i].C = o.Key(_level, keys[i].Item);
+        }
+        SortKeys(domains, limit);
     }
 
     // ---- Pods onto nodes ---------------------------------------------------------------------------
@@ -373,10 +437,15 @@ internal sealed class GangSearch
         var children = Rent();
         try
         {
-            foreach (var c in _tree.Children(domain))
+            var all = _tree.Children(domain);
+            for (var i = 0; i < all.Count; i++)
+            {
+                var c = all[i];
                 if (_tree.NodeCount(c) > 0 && _tree.MaxNodeFreeGpu(c) >= req.Gpu) children.Add(c);
+            }
             // Most used first (least free GPU), then label order: fills partly used domains before empty ones.
-            for (var i = 0; i < children.Count; i++) SetKey(i, children[i], _tree.FreeGpu(children[i]), 0, 0);
+            var keys = _scratch.Keys(children.Count);
+            for (var i = 0; i < children.Count; i++) keys[i] = new SortKey(_tree.FreeGpu(children[i]), 0, 0, i, children[i]);
             SortKeys(children);
             foreach (var c in children)
             {
@@ -431,26 +500,28 @@ internal sealed class GangSearch
     /// </summary>
     private int FindBestFit(Pod pod, int leaf, bool bestFit)
     {
+        // Indexed loops: a foreach over the IReadOnlyList would box its enumerator on every pass.
         var nodes = _tree.NodesOf(leaf);
         var filters = _profile.Filters;
         if (!bestFit)
         {
-            foreach (var s in nodes)
-                if (!Blocked(s) && filters.Passes(pod, _snapshot[s]!)) return s;
+            for (var i = 0; i < nodes.Count; i++)
+                if (!Blocked(nodes[i]) && filters.Passes(pod, _snapshot[nodes[i]]!)) return nodes[i];
             return -1;
         }
         var floor = pod.Requests.Gpu;
         while (true)
         {
             var min = long.MaxValue;
-            foreach (var s in nodes)
+            for (var i = 0; i < nodes.Count; i++)
             {
-                var free = _tree.NodeFreeGpu(s);
+                var free = _tree.NodeFreeGpu(nodes[i]);
                 if (free >= floor && free < min) min = free;
             }
             if (min == long.MaxValue) return -1;
-            foreach (var s in nodes)
+            for (var i = 0; i < nodes.Count; i++)
             {
+                var s = nodes[i];
                 if (_tree.NodeFreeGpu(s) != min || Blocked(s)) continue;
                 if (filters.Passes(pod, _snapshot[s]!)) return s;
             }
@@ -458,49 +529,42 @@ internal sealed class GangSearch
         }
     }
 
-    private int[] _candidates = new int[64];
-    private long[] _raw = new long[64];
-    private long[] _total = new long[64];
-
     /// <summary>Every node of the domain that passes, scored by every active scorer, normalised and weighted as kube-scheduler does.</summary>
     private int FindBestScore(Pod pod, int leaf)
     {
         var nodes = _tree.NodesOf(leaf);
         var filters = _profile.Filters;
         var count = 0;
-        foreach (var s in nodes)
+        var candidates = _scratch.Candidates(nodes.Count);
+        for (var n = 0; n < nodes.Count; n++)
         {
+            var s = nodes[n];
             if (Blocked(s) || _tree.NodeFreeGpu(s) < pod.Requests.Gpu || !filters.Passes(pod, _snapshot[s]!)) continue;
-            if (count == _candidates.Length) Array.Resize(ref _candidates, count * 2);
-            _candidates[count++] = s;
+            candidates[count++] = s;
         }
-        if (count <= 1) return count == 0 ? -1 : _candidates[0];
-        if (_raw.Length < count)
-        {
-            _raw = new long[_candidates.Length];
-            _total = new long[_candidates.Length];
-        }
-        Array.Clear(_total, 0, count);
+        if (count <= 1) return count == 0 ? -1 : candidates[0];
+        var (raw, total) = _scratch.Scores(count);
+        Array.Clear(total, 0, count);
         foreach (var (scorer, weight) in _profile.Scorers)
         {
             if (!scorer.IsActive(pod, _snapshot)) continue;
             long max = 0;
             for (var i = 0; i < count; i++)
             {
-                _raw[i] = Math.Max(0, scorer.Score(pod, _snapshot[_candidates[i]]!));
-                max = Math.Max(max, _raw[i]);
+                raw[i] = Math.Max(0, scorer.Score(pod, _snapshot[candidates[i]]!));
+                max = Math.Max(max, raw[i]);
             }
             for (var i = 0; i < count; i++)
             {
-                var normalised = max == 0 ? 0 : INodeScorer.MaxScore * _raw[i] / max;
+                var normalised = max == 0 ? 0 : INodeScorer.MaxScore * raw[i] / max;
                 if (scorer.LowerIsBetter) normalised = INodeScorer.MaxScore - normalised;
-                _total[i] += weight * normalised;
+                total[i] += weight * normalised;
             }
         }
         var best = 0;
         for (var i = 1; i < count; i++)
-            if (_total[i] > _total[best]) best = i;
-        return _candidates[best];
+            if (total[i] > total[best]) best = i;
+        return candidates[best];
     }
 
     // ---- Bookkeeping -------------------------------------------------------------------------------
@@ -546,9 +610,9 @@ internal sealed class GangSearch
         return sum;
     }
 
-    private readonly record struct SortKey(long A, long B, long C, int Position, int Item) : IComparable<SortKey>
+    private record struct SortKey(long A, long B, long C, int Position, int Item) : IComparable<SortKey>
     {
-        public int CompareTo(SortKey o)
+        public readonly int CompareTo(SortKey o)
         {
             var c = A.CompareTo(o.A);
             if (c != 0) return c;
@@ -559,43 +623,135 @@ internal sealed class GangSearch
         }
     }
 
-    private SortKey[] _keys = new SortKey[64];
-
-    private void SetKey(int i, int item, long a, long b, long c)
-    {
-        if (i >= _keys.Length) Array.Resize(ref _keys, Math.Max(i + 1, _keys.Length * 2));
-        _keys[i] = new SortKey(a, b, c, i, item);
-    }
-
     /// <summary>
-    /// Sorts <paramref name="items"/> by the keys set with <see cref="SetKey"/>, ties kept in input
-    /// order. Inputs come in label order, so ties break by label, never by domain id (which depends on
-    /// the order nodes arrived in). Insertion sort for a level's usual fan-out (it wins below a few
-    /// dozen), Array.Sort beyond: a level can hold thousands of domains (5,556 NVLink domains at 100k
-    /// GB200 nodes), where insertion sort took 16.8 ms.
+    /// Orders <paramref name="items"/> by the keys the caller wrote into <see cref="Scratch.Keys"/> (one
+    /// per item, in item order), ties kept in input order. Inputs come in label order, so ties break
+    /// by label, never by domain id (which depends on the order nodes arrived in). Insertion sort for
+    /// a level's usual fan-out (it wins below a few dozen), Array.Sort beyond: a level can hold
+    /// thousands of domains (5,556 NVLink domains at 100k GB200 nodes), where insertion sort took
+    /// 16.8 ms. Only the first <paramref name="limit"/> positions are put in order when the caller
+    /// reads no further (the rest keep their items, unordered): a heap of that many picks them in one
+    /// pass, the same items in the same order as a full sort, since no two keys compare equal.
     /// </summary>
-    private void SortKeys(List<int> items)
+    private void SortKeys(List<int> items, int limit = int.MaxValue)
     {
         var n = items.Count;
+        var keys = _scratch.Keys(n);
         if (n <= 32)
         {
             for (var i = 1; i < n; i++)
             {
-                var x = _keys[i];
+                var x = keys[i];
                 var j = i - 1;
-                while (j >= 0 && _keys[j].CompareTo(x) > 0)
+                while (j >= 0 && keys[j].CompareTo(x) > 0)
                 {
-                    _keys[j + 1] = _keys[j];
+                    keys[j + 1] = keys[j];
                     j--;
                 }
-                _keys[j + 1] = x;
+                keys[j + 1] = x;
             }
+        }
+        else if (limit > 0 && limit < n / 2)
+        {
+            SelectSmallest(keys, n, limit);
+            Array.Sort(keys, 0, limit);
         }
         else
         {
-            Array.Sort(_keys, 0, n);
+            Array.Sort(keys, 0, n);
         }
-        for (var i = 0; i < n; i++) items[i] = _keys[i].Item;
+        for (var i = 0; i < n; i++) items[i] = keys[i].Item;
+    }
+
+    /// <summary>Moves the <paramref name="k"/> smallest of the first <paramref name="n"/> keys to the front, in no order (a max-heap of k).</summary>
+    private static void SelectSmallest(SortKey[] keys, int n, int k)
+    {
+        for (var i = k / 2 - 1; i >= 0; i--) SiftDown(keys, i, k);
+        for (var i = k; i < n; i++)
+        {
+            if (keys[i].CompareTo(keys[0]) >= 0) continue;
+            (keys[0], keys[i]) = (keys[i], keys[0]);
+            SiftDown(keys, 0, k);
+        }
+    }
+
+    private static void SiftDown(SortKey[] heap, int i, int size)
+    {
+        var x = heap[i];
+        while (true)
+        {
+            var child = 2 * i + 1;
+            if (child >= size) break;
+            if (child + 1 < size && heap[child + 1].CompareTo(heap[child]) > 0) child++;
+            if (heap[child].CompareTo(x) <= 0) break;
+            heap[i] = heap[child];
+            i = child;
+        }
+        heap[i] = x;
+    }
+
+    /// <summary>
+    /// The buffers a search works in, kept per thread between searches: lists of domains, sort keys and
+    /// the scoring arrays. A search takes them for one call (<see cref="PlaceMinimum"/>,
+    /// <see cref="PlaceExtras"/>) and gives them back; a second search on the same thread meanwhile
+    /// (none does) would simply get new ones.
+    /// </summary>
+    private sealed class Scratch
+    {
+        [ThreadStatic]
+        private static Scratch? t_cached;
+
+        private readonly List<List<int>> _lists = [];
+        private SortKey[] _keys = new SortKey[64];
+        private int[] _candidates = new int[64];
+        private long[] _raw = new long[64];
+        private long[] _total = new long[64];
+
+        public static Scratch Take()
+        {
+            var s = t_cached ?? new Scratch();
+            t_cached = null;
+            return s;
+        }
+
+        public static void Give(Scratch s) => t_cached = s;
+
+        public List<int> Rent()
+        {
+            if (_lists.Count == 0) return new List<int>(32);
+            var b = _lists[^1];
+            _lists.RemoveAt(_lists.Count - 1);
+            return b;
+        }
+
+        public void Return(List<int> list)
+        {
+            list.Clear();
+            _lists.Add(list);
+        }
+
+        /// <summary>The sort key array, at least <paramref name="count"/> long (contents kept when it grows).</summary>
+        public SortKey[] Keys(int count)
+        {
+            if (count > _keys.Length) Array.Resize(ref _keys, Math.Max(count, _keys.Length * 2));
+            return _keys;
+        }
+
+        public int[] Candidates(int count)
+        {
+            if (count > _candidates.Length) _candidates = new int[Math.Max(count, _candidates.Length * 2)];
+            return _candidates;
+        }
+
+        public (long[] Raw, long[] Total) Scores(int count)
+        {
+            if (count > _raw.Length)
+            {
+                _raw = new long[Math.Max(count, _raw.Length * 2)];
+                _total = new long[_raw.Length];
+            }
+            return (_raw, _total);
+        }
     }
 
     private IEnumerable<GangNode> OrderChildren(GangNode g) =>
@@ -753,17 +909,7 @@ internal sealed class GangSearch
         }
     }
 
-    private List<int> Rent()
-    {
-        if (_buffers.Count == 0) return new List<int>(32);
-        var b = _buffers[^1];
-        _buffers.RemoveAt(_buffers.Count - 1);
-        return b;
-    }
+    private List<int> Rent() => _scratch.Rent();
 
-    private void Return(List<int> buffer)
-    {
-        buffer.Clear();
-        _buffers.Add(buffer);
-    }
+    private void Return(List<int> buffer) => _scratch.Return(buffer);
 }
