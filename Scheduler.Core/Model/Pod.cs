@@ -54,6 +54,9 @@ public sealed record Pod
     public ImmutableArray<HostPort> HostPorts { get; init; } = [];
 
     public ImmutableArray<TopologySpreadConstraint> SpreadConstraints { get; init; } = [];
+
+    /// <summary>PersistentVolumeClaims its volumes use, by name in its namespace (generic ephemeral volumes: pod-volume).</summary>
+    public ImmutableArray<string> Claims { get; init; } = [];
     public int Priority { get; init; }
     public GroupMembership? Group { get; init; }
 

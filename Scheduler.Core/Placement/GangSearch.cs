@@ -815,6 +815,13 @@ internal sealed class GangSearch
     /// </summary>
     public bool CouldEverFit(Session session) => CouldEverFit(session, _gang.Root);
 
+    private bool AnyNodePassesUnresolvable(Pod pod)
+    {
+        foreach (var node in _snapshot.Nodes)
+            if (_profile.Filters.PassesUnresolvable(pod, node)) return true;
+        return false;
+    }
+
     private bool CouldEverFit(Session session, GangNode g)
     {
         if (SatisfiedByBound(g)) return true;
@@ -839,6 +846,9 @@ internal sealed class GangSearch
         }
         var eligible = session.Eligibility.For(largest, _profile.Filters);
         if (eligible.Count == 0 || largest.Requests.Gpu > eligible.MaxAllocatableGpu) return false;
+        // A claim that is missing, or whose volume no node can reach, fails on every node whatever is freed.
+        foreach (var p in pods)
+            if (!p.Claims.IsDefaultOrEmpty && !AnyNodePassesUnresolvable(p)) return false;
         // Counted at the smallest pod's size, so a mix of sizes is never called impossible when it is not;
         // the whole cluster (depth 0) when no level is required.
         return eligible.BestDomainCapacity(_tree, g.RequiredDepth, smallest.Requests.Gpu, g.RequiredDepth) >= need;

@@ -187,6 +187,16 @@ public sealed class SchedulingQueue(TimeProvider time, QueueOptions? options = n
             if (e.Lane == QueueLane.Unschedulable && e.Shapes.Any(CountsOtherPods)) MoveOut(e);
     }
 
+    /// <summary>
+    /// Queueing hint for claims, volumes and storage classes (kube-scheduler's VolumeBinding hints): a
+    /// parked group whose pending pods use claims may fit now.
+    /// </summary>
+    public void OnVolumesChanged()
+    {
+        foreach (var e in _entries.Values)
+            if (e.Lane == QueueLane.Unschedulable && e.Request.Members.Any(p => !p.IsBound && !p.Claims.IsDefaultOrEmpty)) MoveOut(e);
+    }
+
     private static bool CountsOtherPods(Pod pod) =>
         !pod.Affinity.Required.IsDefaultOrEmpty
         || (!pod.SpreadConstraints.IsDefaultOrEmpty && pod.SpreadConstraints.Any(c => c.WhenUnsatisfiable == SpreadAction.DoNotSchedule));

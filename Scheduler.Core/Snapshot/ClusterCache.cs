@@ -233,8 +233,12 @@ public sealed class ClusterCache
     /// one-off O(nodes) when the snapshot is new, was fed by another cache, or missed more node
     /// deletions than the deletion log keeps.
     /// </summary>
+    /// <summary>Claims, volumes and storage classes; replaced whole on every change, so snapshots share it safely.</summary>
+    public VolumeCatalog Volumes { get; set; } = VolumeCatalog.Empty;
+
     public void UpdateSnapshot(ClusterSnapshot snapshot)
     {
+        snapshot.Volumes = Volumes;
         var since = snapshot.Generation;
         if (!ReferenceEquals(snapshot.Owner, this))
         {

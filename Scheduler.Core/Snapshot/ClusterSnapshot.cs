@@ -78,6 +78,9 @@ public sealed class ClusterSnapshot
         return domains;
     }
 
+    /// <summary>Claims, volumes and storage classes, as of the last update from the cache.</summary>
+    public Model.VolumeCatalog Volumes { get; internal set; } = Model.VolumeCatalog.Empty;
+
     /// <summary>Per-snapshot state of plugins that count pods across domains, keyed by plugin; one cycle at a time.</summary>
     internal Dictionary<object, object> PluginState { get; } = [];
 

@@ -24,6 +24,9 @@ internal sealed class ResourceKinds
         kinds.Add(new EventsV1Strategy { Group = "events.k8s.io", Version = "v1", Plural = "events", Kind = "Event", Namespaced = true });
         kinds.Add(new LeaseStrategy { Group = "coordination.k8s.io", Version = "v1", Plural = "leases", Kind = "Lease", Namespaced = true });
         kinds.Add(new PriorityClassStrategy { Group = "scheduling.k8s.io", Version = "v1", Plural = "priorityclasses", Kind = "PriorityClass" });
+        kinds.Add(new ResourceKind { Group = "", Version = "v1", Plural = "persistentvolumeclaims", Kind = "PersistentVolumeClaim", Namespaced = true, HasStatus = true });
+        kinds.Add(new ResourceKind { Group = "", Version = "v1", Plural = "persistentvolumes", Kind = "PersistentVolume", HasStatus = true });
+        kinds.Add(new ResourceKind { Group = "storage.k8s.io", Version = "v1", Plural = "storageclasses", Kind = "StorageClass" });
         return kinds;
     }
 

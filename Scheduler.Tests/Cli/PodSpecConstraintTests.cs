@@ -244,4 +244,69 @@ public class PodSpecConstraintTests
         var full = WhatIf(Node("n1", zone: "a"), Node("n2", zone: "b", gpus: 0), Pod("old", "app: decode", node: "n1"), Pod("new", "app: decode", spread));
         Assert.That(full["new"].Node, Is.EqualTo("n1"));
     }
+
+    private static string Claim(string name, string? storageClass, string? volume = null, string modes = "ReadWriteOnce") =>
+        "- {apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: " + name + ", namespace: ml}, spec: {accessModes: [" + modes + "], "
+        + (storageClass is null ? "" : "storageClassName: " + storageClass + ", ") + (volume is null ? "" : "volumeName: " + volume + ", ")
+        + "resources: {requests: {storage: 100Gi}}}}";
+
+    private static string Volume(string name, string storageClass, string node, string size = "200Gi") =>
+        "- {apiVersion: v1, kind: PersistentVolume, metadata: {name: " + name + "}, spec: {storageClassName: " + storageClass
+        + ", accessModes: [ReadWriteOnce], capacity: {storage: " + size + "}, local: {path: /nvme}, nodeAffinity: {required: {nodeSelectorTerms: "
+        + "[{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [" + node + "]}]}]}}}}";
+
+    private static string Class(string name, string provisioner, string mode = "WaitForFirstConsumer", string? zone = null) =>
+        "- {apiVersion: storage.k8s.io/v1, kind: StorageClass, metadata: {name: " + name + "}, provisioner: " + provisioner
+        + ", volumeBindingMode: " + mode + (zone is null ? "" : ", allowedTopologies: [{matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [" + zone + "]}]}]") + "}";
+
+    private const string UsesData = """
+            volumes: [{name: weights, persistentVolumeClaim: {claimName: data}}]
+        """;
+
+    [Test]
+    public void A_pod_whose_claim_does_not_exist_waits_and_names_it()
+    {
+        var pods = WhatIf(Node("n1"), Pod("p", "app: x", UsesData));
+        Assert.That(pods["p"].Node, Is.Null);
+        Assert.That(pods["p"].Reason, Is.EqualTo("0/1 nodes are available: 1 persistentvolumeclaim \"data\" not found."));
+    }
+
+    [Test]
+    public void A_bound_claim_takes_its_pod_to_the_node_its_volume_lives_on()
+    {
+        var pods = WhatIf(Node("n1"), Node("n2"), Class("local", "kubernetes.io/no-provisioner"), Volume("pv-n2", "local", "n2"),
+            Claim("data", "local", volume: "pv-n2"), Pod("p", "app: x", UsesData));
+        Assert.That(pods["p"].Node, Is.EqualTo("n2"));
+    }
+
+    [Test]
+    public void A_WaitForFirstConsumer_claim_goes_where_a_volume_or_the_provisioner_can_serve_it()
+    {
+        var local = WhatIf(Node("n1"), Node("n2"), Class("local", "kubernetes.io/no-provisioner"), Volume("pv-n1", "local", "n1"),
+            Claim("data", "local"), Pod("p", "app: x", UsesData));
+        Assert.That(local["p"].Node, Is.EqualTo("n1"), "the only node with an available local volume");
+
+        var tooSmall = WhatIf(Node("n1"), Class("local", "kubernetes.io/no-provisioner"), Volume("pv-n1", "local", "n1", size: "10Gi"),
+            Claim("data", "local"), Pod("p", "app: x", UsesData));
+        Assert.That(tooSmall["p"].Reason, Does.Contain("1 node(s) didn't find available persistent volumes to bind"));
+
+        var zoned = WhatIf(Node("n1", zone: "a"), Node("n2", zone: "b"), Class("fast", "csi.example.com", zone: "b"), Claim("data", "fast"), Pod("p", "app: x", UsesData));
+        Assert.That(zoned["p"].Node, Is.EqualTo("n2"), "allowedTopologies admit zone b only");
+    }
+
+    [Test]
+    public void An_unbound_claim_of_an_Immediate_class_waits_for_its_volume()
+    {
+        var pods = WhatIf(Node("n1"), Class("standard", "csi.example.com", mode: "Immediate"), Claim("data", "standard"), Pod("p", "app: x", UsesData));
+        Assert.That(pods["p"].Reason, Does.Contain("pod has unbound immediate PersistentVolumeClaims"));
+    }
+
+    [Test]
+    public void A_ReadWriteOncePod_claim_serves_one_pod()
+    {
+        var pods = WhatIf(Node("n1"), Node("n2"), Class("fast", "csi.example.com"), Claim("data", "fast", modes: "ReadWriteOncePod"),
+            Pod("first", "app: x", UsesData, node: "n1"), Pod("second", "app: x", UsesData));
+        Assert.That(pods["second"].Node, Is.Null);
+        Assert.That(pods["second"].Reason, Does.Contain("node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"));
+    }
 }

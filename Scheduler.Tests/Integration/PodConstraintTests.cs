@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using Quorum.Kubernetes;
 
@@ -56,5 +57,69 @@ public sealed class PodConstraintTests(string cluster) : IntegrationTest(cluster
         var waiting = (await Cluster.PlacementsAsync()).Single(p => p.Value is null).Key;
         await TestCluster.WaitUntilAsync(async () => PodScheduled(await Cluster.GetPodAsync(waiting))?.Message
             == "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.", "the other says which filter refused it");
+    }
+}
+
+/// <summary>Volume binding by the running scheduler: WaitForFirstConsumer claims follow the node it picks.</summary>
+public sealed class VolumeBindingTests(string cluster) : IntegrationTest(cluster)
+{
+    private async Task ClaimAsync(string name, string storageClass)
+    {
+        await Cluster.Admin.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PersistentVolumeClaimSpec
+            {
+                StorageClassName = storageClass, AccessModes = ["ReadWriteOnce"],
+                Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("10Gi") } },
+            },
+        }, Cluster.Namespace);
+    }
+
+    private static Action<V1Pod> Uses(string claim) => pod =>
+        pod.Spec.Volumes = [new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } }];
+
+    [Test]
+    public async Task A_local_volume_is_promised_to_the_claim_and_a_provisioned_claim_is_told_the_node_before_the_pods_bind()
+    {
+        await Cluster.NodeAsync("n1");
+        await Cluster.NodeAsync("n2");
+        var local = $"{Cluster.Namespace}-local";
+        var fast = $"{Cluster.Namespace}-fast";
+        await Cluster.Admin.StorageV1.CreateStorageClassAsync(new V1StorageClass
+            { Metadata = new V1ObjectMeta { Name = local, Labels = Cluster.RunLabels() }, Provisioner = "kubernetes.io/no-provisioner", VolumeBindingMode = "WaitForFirstConsumer" });
+        await Cluster.Admin.StorageV1.CreateStorageClassAsync(new V1StorageClass
+            { Metadata = new V1ObjectMeta { Name = fast, Labels = Cluster.RunLabels() }, Provisioner = "csi.example.com", VolumeBindingMode = "WaitForFirstConsumer" });
+        var pv = $"{Cluster.Namespace}-pv-n2";
+        await Cluster.Admin.CoreV1.CreatePersistentVolumeAsync(new V1PersistentVolume
+        {
+            Metadata = new V1ObjectMeta { Name = pv, Labels = Cluster.RunLabels() },
+            Spec = new V1PersistentVolumeSpec
+            {
+                StorageClassName = local, AccessModes = ["ReadWriteOnce"], Capacity = new Dictionary<string, ResourceQuantity> { ["storage"] = new("100Gi") },
+                Local = new V1LocalVolumeSource { Path = "/nvme" },
+                NodeAffinity = new V1VolumeNodeAffinity
+                {
+                    Required = new V1NodeSelector
+                    {
+                        NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = "kubernetes.io/hostname", OperatorProperty = "In", Values = [Cluster.NodeName("n2")] }] }],
+                    },
+                },
+            },
+        });
+        await ClaimAsync("cache", local);
+        await ClaimAsync("scratch", fast);
+        await Cluster.PodAsync("reader", gpus: 1, customize: Uses("cache"));
+        await Cluster.PodAsync("writer", gpus: 1, customize: Uses("scratch"));
+        await Cluster.PodAsync("orphan", gpus: 1, customize: Uses("missing"));
+        await StartSchedulerAsync();
+
+        var nodes = await BoundAsync("reader", "writer");
+        Assert.That(nodes["reader"], Is.EqualTo("n2"), "the only node its local volume reaches");
+        Assert.That((await Cluster.Admin.CoreV1.ReadPersistentVolumeAsync(pv)).Spec.ClaimRef?.Name, Is.EqualTo("cache"));
+        var scratch = await Cluster.Admin.CoreV1.ReadNamespacedPersistentVolumeClaimAsync("scratch", Cluster.Namespace);
+        Assert.That(scratch.Metadata.Annotations?["volume.kubernetes.io/selected-node"], Is.EqualTo(Cluster.NodeName(nodes["writer"])));
+        await TestCluster.WaitUntilAsync(async () => PodScheduled(await Cluster.GetPodAsync("orphan"))?.Message?.Contains("persistentvolumeclaim \"missing\" not found") == true,
+            "a pod whose claim does not exist says so");
     }
 }

@@ -121,6 +121,9 @@ public abstract class TestCluster : IAsyncDisposable
         return Admin.CoreV1.CreateNamespacedPodAsync(pod, Namespace);
     }
 
+    /// <summary>Labels for a cluster-scoped object of this run (removed with it).</summary>
+    public Dictionary<string, string> RunLabels() => new() { [RunLabel] = RunId };
+
     public Task<PodGroupResource> PodGroupAsync(string name, PodGroupSpecResource spec) =>
         CreateCustomAsync(new PodGroupResource { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace }, Spec = spec }, "podgroups", Namespace);
 
@@ -189,6 +192,8 @@ public abstract class TestCluster : IAsyncDisposable
         await Ignore404(() => Admin.CoreV1.DeleteCollectionNamespacedPodAsync(Namespace, gracePeriodSeconds: 0)).ConfigureAwait(false);
         await Ignore404(() => Admin.CoreV1.DeleteNamespaceAsync(Namespace)).ConfigureAwait(false);
         await Ignore404(() => Admin.CoreV1.DeleteCollectionNodeAsync(labelSelector: $"{RunLabel}={RunId}")).ConfigureAwait(false);
+        await Ignore404(() => Admin.CoreV1.DeleteCollectionPersistentVolumeAsync(labelSelector: $"{RunLabel}={RunId}")).ConfigureAwait(false);
+        await Ignore404(() => Admin.StorageV1.DeleteCollectionStorageClassAsync(labelSelector: $"{RunLabel}={RunId}")).ConfigureAwait(false);
         await Ignore404(() => Admin.CustomObjects.DeleteClusterCustomObjectAsync(PodGroupResource.ApiGroup, PodGroupResource.Version, "topologies", TopologyName)).ConfigureAwait(false);
         Admin.Dispose();
         GC.SuppressFinalize(this);

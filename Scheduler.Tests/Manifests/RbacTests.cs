@@ -105,7 +105,44 @@ public class RbacTests : StandInFixture
             Spec = new PodGroupSpecResource { SubGroups = [new SubGroupResource { Name = "a", Parent = "ghost", MinMember = 1 }] },
         });
         Api.Put(Member("bad-0", "bad", "a"));
+        // Volume binding: a local volume promised to a claim, and a claim handed to its provisioner.
+        Api.Put(new V1StorageClass { Metadata = new V1ObjectMeta { Name = "local" }, Provisioner = "kubernetes.io/no-provisioner", VolumeBindingMode = "WaitForFirstConsumer" });
+        Api.Put(new V1StorageClass { Metadata = new V1ObjectMeta { Name = "fast" }, Provisioner = "csi.example.com", VolumeBindingMode = "WaitForFirstConsumer" });
+        Api.Put(new V1PersistentVolume
+        {
+            Metadata = new V1ObjectMeta { Name = "pv-n1" },
+            Spec = new V1PersistentVolumeSpec
+            {
+                StorageClassName = "local", AccessModes = ["ReadWriteOnce"], Capacity = new Dictionary<string, ResourceQuantity> { ["storage"] = new("100Gi") },
+                Local = new V1LocalVolumeSource { Path = "/nvme" },
+                NodeAffinity = new V1VolumeNodeAffinity
+                {
+                    Required = new V1NodeSelector { NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = "kubernetes.io/hostname", OperatorProperty = "In", Values = ["n1"] }] }] },
+                },
+            },
+        });
+        foreach (var (claim, cls) in new[] { ("cache", "local"), ("scratch", "fast") })
+        {
+            Api.Put(new V1PersistentVolumeClaim
+            {
+                Metadata = new V1ObjectMeta { Name = claim, NamespaceProperty = "ml" },
+                Spec = new V1PersistentVolumeClaimSpec
+                {
+                    StorageClassName = cls, AccessModes = ["ReadWriteOnce"],
+                    Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("10Gi") } },
+                },
+            });
+            var pod = Objects.Pod($"{claim}-0");
+            pod.Spec.Containers[0].Resources = null;
+            pod.Spec.Volumes = [new V1Volume { Name = "v", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } }];
+            Api.Put(pod);
+        }
     }
+
+    private bool VolumesBound() =>
+        Api.Get<V1PersistentVolume>("pv-n1")?.Spec?.ClaimRef?.Name == "cache"
+        && Api.Get<V1PersistentVolumeClaim>("scratch", "ml")?.Metadata?.Annotations?.ContainsKey("volume.kubernetes.io/selected-node") == true
+        && Api.Get<V1Pod>("cache-0", "ml")?.Spec.NodeName == "n1";
 
     private bool HasEvent(string reason, string regarding) =>
         Api.List<Eventsv1Event>("ml").Any(e => e.Reason == reason && e.Regarding?.Name == regarding);
@@ -131,8 +168,8 @@ public class RbacTests : StandInFixture
                 && Api.Get<PodGroupResource>("big", "ml")?.Status?.Phase is not null
                 && Api.Get<V1Pod>("big-0", "ml")?.Status?.Conditions?.Any(c => c.Type == "PodScheduled" && c.Status == "False") == true
                 && HasEvent("Scheduled", "job-0") && HasEvent("FailedScheduling", "big") && HasEvent("InvalidPodGroup", "bad")
-                && Holder() == identity && Api.RequestCount("update", leasePath) > 0,
-                TimeSpan.FromSeconds(15), "bind, report, acquire and renew the lease");
+                && Holder() == identity && Api.RequestCount("update", leasePath) > 0 && VolumesBound(),
+                TimeSpan.FromSeconds(15), "bind, report, acquire and renew the lease, bind volumes");
         }
         finally
         {

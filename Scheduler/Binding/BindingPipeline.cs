@@ -6,7 +6,11 @@ using Quorum.Scheduling;
 namespace Quorum.Binding;
 
 /// <summary>A bind the loop handed over: the pod (assumed on <see cref="Node"/>) and the term of leadership it belongs to.</summary>
-public sealed record BindWork(ObjectKey Group, Pod Pod, string Node, CancellationToken Term);
+public sealed record BindWork(ObjectKey Group, Pod Pod, string Node, CancellationToken Term)
+{
+    /// <summary>What the pod's claims need before its bind (PreBind).</summary>
+    public IReadOnlyList<Quorum.Core.Plugins.VolumeAction> Volumes { get; init; } = [];
+}
 
 /// <summary>How a bind ended, as a message back to the loop, which alone touches the cache.</summary>
 public sealed record BindResult(ObjectKey Group, Pod Pod, string Node, BindOutcome Outcome, string? Message);
@@ -101,7 +105,7 @@ public sealed class BindingPipeline : IAsyncDisposable
                 try
                 {
                     w.Term.ThrowIfCancellationRequested();
-                    var (outcome, message) = await _binder.BindAsync(w.Pod, w.Node, w.Term).ConfigureAwait(false);
+                    var (outcome, message) = await _binder.BindAsync(w.Pod, w.Node, w.Volumes, w.Term).ConfigureAwait(false);
                     result = new BindResult(w.Group, w.Pod, w.Node, outcome, message);
                     if (outcome == BindOutcome.Bound) await _reporter.ScheduledAsync(w.Pod, w.Node, w.Term).ConfigureAwait(false);
                 }

@@ -43,6 +43,9 @@ public sealed class OfflineCluster
         foreach (var t in set.Topologies) state.ApplyTopology(t, deleted: false);
         if (set.Topologies.Count == 0) state.Cache.SetTopology(TopologySpec.Default);
         foreach (var g in set.PodGroups) state.ApplyPodGroup(g, deleted: false);
+        foreach (var sc in set.StorageClasses) state.ApplyStorageClass(sc, deleted: false);
+        foreach (var v in set.Volumes) state.ApplyVolume(v, deleted: false);
+        foreach (var c in set.Claims) state.ApplyClaim(c, deleted: false);
         foreach (var p in set.Pods) state.ApplyPod(p, deleted: false);
         errors.AddRange(state.Refused.Select(r => r.Message));
         if (errors.Count > 0) throw new InvalidObjectException(string.Join(Environment.NewLine, errors));

@@ -176,6 +176,9 @@ public sealed partial class SchedulerHost(
             case V1PriorityClass pc: cluster.ApplyPriorityClass(pc, e.Deleted); break;
             case PodGroupResource g: cluster.ApplyPodGroup(g, e.Deleted); break;
             case TopologyResource t: cluster.ApplyTopology(t, e.Deleted); break;
+            case V1PersistentVolumeClaim c: cluster.ApplyClaim(c, e.Deleted); break;
+            case V1PersistentVolume v: cluster.ApplyVolume(v, e.Deleted); break;
+            case V1StorageClass sc: cluster.ApplyStorageClass(sc, e.Deleted); break;
         }
     }
 

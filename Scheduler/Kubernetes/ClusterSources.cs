@@ -8,7 +8,8 @@ namespace Quorum.Kubernetes;
 
 /// <summary>
 /// The watches the scheduler runs: Nodes, Pods of every namespace (pods of other schedulers take
-/// capacity too), PriorityClasses, PodGroups and Topologies, all into one channel so the scheduling
+/// capacity too), PriorityClasses, PodGroups, Topologies, and the claims, volumes and storage classes
+/// volume binding reads, all into one channel so the scheduling
 /// loop applies them in order on one thread.
 /// </summary>
 public sealed class ClusterSources
@@ -18,6 +19,9 @@ public sealed class ClusterSources
     public const string PriorityClassKind = "PriorityClass";
     public const string PodGroupKind = "PodGroup";
     public const string TopologyKind = "Topology";
+    public const string ClaimKind = "PersistentVolumeClaim";
+    public const string VolumeKind = "PersistentVolume";
+    public const string StorageClassKind = "StorageClass";
 
     /// <summary>Server-side watch timeout; the watcher resumes from its resourceVersion when it ends.</summary>
     private const int WatchTimeoutSeconds = 300;
@@ -46,6 +50,16 @@ public sealed class ClusterSources
                 Typed<TopologyList>(client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(PodGroupResource.ApiGroup,
                     PodGroupResource.Version, "topologies", allowWatchBookmarks: watch ? true : null, resourceVersion: rv, watch: watch,
                     timeoutSeconds: watch ? WatchTimeoutSeconds : null, cancellationToken: ct), watch), w, logs.CreateLogger("Quorum.Watch.Topology")),
+            // Volume binding: claims, volumes and classes (kube-scheduler's VolumeBinding informers).
+            new ResourceWatcher<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(ClaimKind, (rv, watch, ct) =>
+                client.CoreV1.ListPersistentVolumeClaimForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch ? true : null, resourceVersion: rv, watch: watch,
+                    timeoutSeconds: watch ? WatchTimeoutSeconds : null, cancellationToken: ct), w, logs.CreateLogger("Quorum.Watch.PersistentVolumeClaim")),
+            new ResourceWatcher<V1PersistentVolume, V1PersistentVolumeList>(VolumeKind, (rv, watch, ct) =>
+                client.CoreV1.ListPersistentVolumeWithHttpMessagesAsync(allowWatchBookmarks: watch ? true : null, resourceVersion: rv, watch: watch,
+                    timeoutSeconds: watch ? WatchTimeoutSeconds : null, cancellationToken: ct), w, logs.CreateLogger("Quorum.Watch.PersistentVolume")),
+            new ResourceWatcher<V1StorageClass, V1StorageClassList>(StorageClassKind, (rv, watch, ct) =>
+                client.StorageV1.ListStorageClassWithHttpMessagesAsync(allowWatchBookmarks: watch ? true : null, resourceVersion: rv, watch: watch,
+                    timeoutSeconds: watch ? WatchTimeoutSeconds : null, cancellationToken: ct), w, logs.CreateLogger("Quorum.Watch.StorageClass")),
         ];
     }
 
@@ -53,7 +67,7 @@ public sealed class ClusterSources
 
     public IReadOnlyList<IResourceWatcher> Watchers { get; }
 
-    public IReadOnlyList<string> Kinds { get; } = [NodeKind, PodKind, PriorityClassKind, PodGroupKind, TopologyKind];
+    public IReadOnlyList<string> Kinds { get; } = [NodeKind, PodKind, PriorityClassKind, PodGroupKind, TopologyKind, ClaimKind, VolumeKind, StorageClassKind];
 
     /// <summary>Runs every watch until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(Watchers.Select(w => w.RunAsync(cancellationToken)));

@@ -14,6 +14,9 @@ public sealed class ManifestSet
     public List<PodGroupResource> PodGroups { get; } = [];
     public List<TopologyResource> Topologies { get; } = [];
     public List<V1PriorityClass> PriorityClasses { get; } = [];
+    public List<V1PersistentVolumeClaim> Claims { get; } = [];
+    public List<V1PersistentVolume> Volumes { get; } = [];
+    public List<V1StorageClass> StorageClasses { get; } = [];
 
     /// <summary>Kinds read but not used by scheduling (Deployments, Services…), as "apiVersion/kind".</summary>
     public List<string> Ignored { get; } = [];
@@ -57,6 +60,9 @@ public static class ManifestReader
         ["v1/Node"] = typeof(V1Node),
         ["v1/Pod"] = typeof(V1Pod),
         ["scheduling.k8s.io/v1/PriorityClass"] = typeof(V1PriorityClass),
+        ["v1/PersistentVolumeClaim"] = typeof(V1PersistentVolumeClaim),
+        ["v1/PersistentVolume"] = typeof(V1PersistentVolume),
+        ["storage.k8s.io/v1/StorageClass"] = typeof(V1StorageClass),
         [$"{PodGroupResource.GroupVersion}/PodGroup"] = typeof(PodGroupResource),
         [$"{PodGroupResource.GroupVersion}/Topology"] = typeof(TopologyResource),
     };
@@ -193,6 +199,9 @@ public static class ManifestReader
             case PodGroupResource pg: set.PodGroups.Add(pg); break;
             case TopologyResource t: set.Topologies.Add(t); break;
             case V1PriorityClass pc: set.PriorityClasses.Add(pc); break;
+            case V1PersistentVolumeClaim c: set.Claims.Add(c); break;
+            case V1PersistentVolume v: set.Volumes.Add(v); break;
+            case V1StorageClass sc: set.StorageClasses.Add(sc); break;
             default: set.Ignored.Add(type.Name); break;
         }
     }

@@ -57,6 +57,9 @@ public static class ObjectMapper
             Affinity = ToPodAffinity(spec.Affinity, ns, labels, where),
             HostPorts = ToHostPorts(spec),
             SpreadConstraints = [.. (spec.TopologySpreadConstraints ?? []).Select((c, i) => ToSpread(c, labels, where, $"spec.topologySpreadConstraints[{i}]"))],
+            // Generic ephemeral volumes make a claim named <pod>-<volume>.
+            Claims = [.. (spec.Volumes ?? []).Select(v => v.PersistentVolumeClaim?.ClaimName ?? (v.Ephemeral is not null ? $"{name}-{v.Name}" : null))
+                .OfType<string>().Where(c => c.Length > 0).Distinct()],
             Priority = spec.Priority ?? 0,
             Group = string.IsNullOrEmpty(group) ? null : new GroupMembership(group, string.IsNullOrEmpty(subGroup) ? null : subGroup),
             NodeName = string.IsNullOrEmpty(spec.NodeName) ? null : spec.NodeName,
@@ -67,6 +70,60 @@ public static class ObjectMapper
             Running = phase == "Running",
         };
     }
+
+    public static ClaimInfo ToClaim(V1PersistentVolumeClaim claim)
+    {
+        var name = claim.Metadata?.Name;
+        if (string.IsNullOrEmpty(name)) throw new InvalidObjectException("PersistentVolumeClaim <unnamed>", "metadata.name", "must be set");
+        var ns = string.IsNullOrEmpty(claim.Metadata!.NamespaceProperty) ? "default" : claim.Metadata.NamespaceProperty;
+        var where = $"PersistentVolumeClaim {ns}/{name}";
+        var request = claim.Spec?.Resources?.Requests?.TryGetValue("storage", out var q) == true ? Bytes(q, where, "spec.resources.requests.storage") : 0;
+        return new ClaimInfo(new ObjectKey(ns, name), claim.Metadata.Uid ?? "", NullIfEmpty(claim.Spec?.VolumeName), NullIfEmpty(claim.Spec?.StorageClassName),
+            request, [.. claim.Spec?.AccessModes ?? []], claim.Metadata.DeletionTimestamp is not null);
+    }
+
+    public static VolumeInfo ToVolume(V1PersistentVolume volume)
+    {
+        var name = volume.Metadata?.Name;
+        if (string.IsNullOrEmpty(name)) throw new InvalidObjectException("PersistentVolume <unnamed>", "metadata.name", "must be set");
+        var where = $"PersistentVolume {name}";
+        var capacity = volume.Spec?.Capacity?.TryGetValue("storage", out var q) == true ? Bytes(q, where, "spec.capacity.storage") : 0;
+        var claimRef = volume.Spec?.ClaimRef is { Name: { Length: > 0 } claimName } r ? new ObjectKey(string.IsNullOrEmpty(r.NamespaceProperty) ? "default" : r.NamespaceProperty, claimName) : (ObjectKey?)null;
+        var affinity = ToTerms(volume.Spec?.NodeAffinity?.Required, where, "spec.nodeAffinity.required");
+        return new VolumeInfo(name, NullIfEmpty(volume.Spec?.StorageClassName), capacity, [.. volume.Spec?.AccessModes ?? []], affinity, claimRef,
+            volume.Status?.Phase is "Released" or "Failed");
+    }
+
+    public static StorageClassInfo ToStorageClass(V1StorageClass storageClass)
+    {
+        var name = storageClass.Metadata?.Name;
+        if (string.IsNullOrEmpty(name)) throw new InvalidObjectException("StorageClass <unnamed>", "metadata.name", "must be set");
+        var where = $"StorageClass {name}";
+        var mode = storageClass.VolumeBindingMode switch
+        {
+            null or "" or "Immediate" => VolumeBindingMode.Immediate,
+            "WaitForFirstConsumer" => VolumeBindingMode.WaitForFirstConsumer,
+            var other => throw new InvalidObjectException(where, "volumeBindingMode", $"\"{other}\" is not one of Immediate, WaitForFirstConsumer"),
+        };
+        // allowedTopologies terms match node labels like node selector terms (In on label values).
+        var topologies = (storageClass.AllowedTopologies ?? []).Select(t => new NodeSelectorTerm(
+            [.. (t.MatchLabelExpressions ?? []).Select(e => new NodeSelectorRequirement(e.Key ?? "", NodeSelectorOperator.In, [.. e.Values ?? []]))], [])).ToImmutableArray();
+        return new StorageClassInfo(name, storageClass.Provisioner, mode, topologies);
+    }
+
+    private static long Bytes(ResourceQuantity quantity, string where, string field)
+    {
+        try
+        {
+            return Quantity.ParseResource("memory", quantity.ToString() ?? "");
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidObjectException(where, field, e.Message);
+        }
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     public static TopologySpec ToTopology(TopologyResource topology)
     {
@@ -139,12 +196,13 @@ public static class ObjectMapper
         return ResourceVector.FromNamed(amounts);
     }
 
-    private static ImmutableArray<NodeSelectorTerm> ToTerms(V1NodeSelector? selector, string where)
+    private static ImmutableArray<NodeSelectorTerm> ToTerms(V1NodeSelector? selector, string where,
+        string field = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution")
     {
         if (selector?.NodeSelectorTerms is null) return [];
         return [.. selector.NodeSelectorTerms.Select((t, i) => new NodeSelectorTerm(
-            [.. (t.MatchExpressions ?? []).Select((r, j) => ToRequirement(r, where, $"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}].matchExpressions[{j}]"))],
-            [.. (t.MatchFields ?? []).Select((r, j) => ToRequirement(r, where, $"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}].matchFields[{j}]"))]))];
+            [.. (t.MatchExpressions ?? []).Select((r, j) => ToRequirement(r, where, $"{field}.nodeSelectorTerms[{i}].matchExpressions[{j}]"))],
+            [.. (t.MatchFields ?? []).Select((r, j) => ToRequirement(r, where, $"{field}.nodeSelectorTerms[{i}].matchFields[{j}]"))]))];
     }
 
     private static PodAffinity ToPodAffinity(V1Affinity? affinity, string ns, IDictionary<string, string> labels, string where)

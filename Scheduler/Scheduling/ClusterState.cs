@@ -219,6 +219,47 @@ public sealed class ClusterState(ClusterCache cache)
         _gangs?.TopologyChanged(name);
     }
 
+    /// <summary>Bumped whenever a claim, volume or storage class changes: pods with claims may fit now.</summary>
+    public long VolumesEpoch { get; private set; }
+
+    public void ApplyClaim(V1PersistentVolumeClaim claim, bool deleted) =>
+        ApplyVolumeObject("PersistentVolumeClaim", claim.Metadata?.NamespaceProperty ?? "default", claim.Metadata?.Name ?? "", deleted, (v, key) =>
+            deleted ? v with { Claims = v.Claims.Remove(new ObjectKey(key.Namespace!, key.Name)) }
+                : v with { Claims = v.Claims.SetItem(new ObjectKey(key.Namespace!, key.Name), ObjectMapper.ToClaim(claim)) });
+
+    public void ApplyVolume(V1PersistentVolume volume, bool deleted) =>
+        ApplyVolumeObject("PersistentVolume", null, volume.Metadata?.Name ?? "", deleted, (v, key) =>
+            deleted ? v with { Volumes = v.Volumes.Remove(key.Name) } : v with { Volumes = v.Volumes.SetItem(key.Name, ObjectMapper.ToVolume(volume)) });
+
+    public void ApplyStorageClass(V1StorageClass storageClass, bool deleted) =>
+        ApplyVolumeObject("StorageClass", null, storageClass.Metadata?.Name ?? "", deleted, (v, key) =>
+            deleted ? v with { Classes = v.Classes.Remove(key.Name) } : v with { Classes = v.Classes.SetItem(key.Name, ObjectMapper.ToStorageClass(storageClass)) });
+
+    private void ApplyVolumeObject(string kind, string? ns, string name, bool deleted,
+        Func<VolumeCatalog, (string? Namespace, string Name), VolumeCatalog> change)
+    {
+        Version++;
+        VolumesEpoch++;
+        _refused.Remove((kind, ns, name));
+        try
+        {
+            cache.Volumes = change(cache.Volumes, (ns, name));
+        }
+        catch (InvalidObjectException e)
+        {
+            // Unreadable: as if absent, so pods that need it wait and say so.
+            cache.Volumes = Remove(cache.Volumes, kind, ns, name);
+            _refused[(kind, ns, name)] = new RefusedObject(kind, ns, name, e.Message);
+        }
+    }
+
+    private static VolumeCatalog Remove(VolumeCatalog v, string kind, string? ns, string name) => kind switch
+    {
+        "PersistentVolumeClaim" => v with { Claims = v.Claims.Remove(new ObjectKey(ns!, name)) },
+        "PersistentVolume" => v with { Volumes = v.Volumes.Remove(name) },
+        _ => v with { Classes = v.Classes.Remove(name) },
+    };
+
     public void ApplyPriorityClass(V1PriorityClass priorityClass, bool deleted)
     {
         Version++;

@@ -15,4 +15,12 @@ public enum BindOutcome
 public interface IPodBinder
 {
     Task<(BindOutcome Outcome, string? Message)> BindAsync(Pod pod, string node, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// PreBind, then bind: the pod's WaitForFirstConsumer claims are bound to the node's volumes or
+    /// handed to their provisioner first, as kube-scheduler's VolumeBinding does; a failure there fails
+    /// the bind (the pod is placed again).
+    /// </summary>
+    Task<(BindOutcome Outcome, string? Message)> BindAsync(Pod pod, string node, IReadOnlyList<Quorum.Core.Plugins.VolumeAction> volumes,
+        CancellationToken cancellationToken) => BindAsync(pod, node, cancellationToken);
 }

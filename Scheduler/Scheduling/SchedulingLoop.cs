@@ -3,6 +3,7 @@ using Quorum.Core.Framework;
 using Quorum.Core.Gangs;
 using Quorum.Core.Model;
 using Quorum.Core.Placement;
+using Quorum.Core.Plugins;
 using Quorum.Core.Queue;
 using Quorum.Core.Snapshot;
 
@@ -66,6 +67,7 @@ public sealed class SchedulingLoop(
     private readonly HashSet<ObjectKey> _statusDue = [];
     private long _capacityEpoch = -1;
     private long _assignedEpoch = -1;
+    private long _volumesEpoch = -1;
     private long _refusedVersion = -1;
     private DateTimeOffset _nextTimeout = DateTimeOffset.MaxValue;
 
@@ -115,6 +117,11 @@ public sealed class SchedulingLoop(
             var filters = cycle.Admission.Profile.Filters;
             queue.OnCapacityFreed(freed, _snapshot, filters, _reservation);
             queue.OnNodesChanged(changed, _snapshot, filters);
+        }
+        if (state.VolumesEpoch != _volumesEpoch)
+        {
+            _volumesEpoch = state.VolumesEpoch;
+            queue.OnVolumesChanged();
         }
         if (state.AssignedEpoch != _assignedEpoch)
         {
@@ -187,8 +194,14 @@ public sealed class SchedulingLoop(
             }
         }
         handOver.Remaining += toBind.Count;
+        // Volumes promised to one member are not offered to the next.
+        var takenVolumes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (pod, node) in toBind)
-            await binding.SubmitAsync(new BindWork(decision.Group, pod, node, term), ct).ConfigureAwait(false);
+        {
+            var volumes = pod.Claims.IsDefaultOrEmpty || _snapshot.Find(node) is not { } info ? []
+                : VolumePlan.For(pod, info.Node, _snapshot.Volumes, takenVolumes);
+            await binding.SubmitAsync(new BindWork(decision.Group, pod, node, term) { Volumes = volumes }, ct).ConfigureAwait(false);
+        }
         if (handOver.Remaining == 0) await FinishAsync(decision.Group, handOver, ct).ConfigureAwait(false);
     }
 
