@@ -35,6 +35,9 @@ public sealed record ClaimInfo(ObjectKey Key, string Uid, string? VolumeName, st
 public sealed record VolumeInfo(string Name, string? StorageClassName, long CapacityBytes, ImmutableArray<string> AccessModes,
     ImmutableArray<NodeSelectorTerm> NodeAffinity, ObjectKey? ClaimRef, bool Released)
 {
+    /// <summary>spec.csi.driver: the CSI driver that attaches it (counted against the node's CSINode limit).</summary>
+    public string? CsiDriver { get; init; }
+
     /// <summary>Required node affinity admits the node (none set admits every node).</summary>
     public bool AllowsNode(Node node) => NodeAffinity.IsDefaultOrEmpty || NodeAffinity.Any(t => t.Matches(node));
 
@@ -55,6 +58,24 @@ public sealed record VolumeCatalog
     public ImmutableDictionary<ObjectKey, ClaimInfo> Claims { get; init; } = ImmutableDictionary<ObjectKey, ClaimInfo>.Empty;
     public ImmutableDictionary<string, VolumeInfo> Volumes { get; init; } = ImmutableDictionary<string, VolumeInfo>.Empty.WithComparers(StringComparer.Ordinal);
     public ImmutableDictionary<string, StorageClassInfo> Classes { get; init; } = ImmutableDictionary<string, StorageClassInfo>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Per node (CSINode name), per CSI driver: how many of its volumes the node may attach.</summary>
+    public ImmutableDictionary<string, ImmutableDictionary<string, int>> AttachLimits { get; init; } =
+        ImmutableDictionary<string, ImmutableDictionary<string, int>>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The CSI driver and a volume identity for a pod's claim: the bound volume's driver and name, or
+    /// for an unbound claim its class's provisioner and the claim (a volume to be provisioned); null
+    /// when the claim uses no CSI driver known here.
+    /// </summary>
+    public (string Driver, string Volume)? AttachmentOf(string ns, string claimName)
+    {
+        if (!Claims.TryGetValue(new ObjectKey(ns, claimName), out var claim)) return null;
+        if (claim.VolumeName is { Length: > 0 } pv)
+            return Volumes.TryGetValue(pv, out var v) && v.CsiDriver is { } d ? (d, pv) : null;
+        return claim.StorageClassName is { Length: > 0 } cls && Classes.TryGetValue(cls, out var sc) && sc.CanProvision
+            ? (sc.Provisioner!, $"claim:{ns}/{claimName}") : null;
+    }
 
     /// <summary>
     /// The available volume that would be bound to <paramref name="claim"/> on <paramref name="node"/>:

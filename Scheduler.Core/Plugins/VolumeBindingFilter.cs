@@ -135,3 +135,46 @@ public static class VolumePlan
         return actions;
     }
 }
+
+/// <summary>
+/// kube-scheduler's NodeVolumeLimits for CSI drivers: the volumes of one driver attached to a node
+/// (those of the pods on it, each counted once, plus the pod's new ones) may not exceed the count its
+/// CSINode allows. Nodes without a CSINode limit for the driver are not limited.
+/// </summary>
+public sealed class NodeVolumeLimitsFilter : INodeFilter
+{
+    public const string Reason = "node(s) exceed max volume count";
+
+    public string Name => "NodeVolumeLimits";
+    public StatusCode FailureCode => StatusCode.Unschedulable;
+    public bool NodeSpecOnly => false;
+
+    public bool Passes(Pod pod, NodeInfo node)
+    {
+        if (pod.Claims.IsDefaultOrEmpty) return true;
+        var catalog = node.Snapshot.Volumes;
+        if (!catalog.AttachLimits.TryGetValue(node.Name, out var limits) || limits.Count == 0) return true;
+        Dictionary<string, HashSet<string>>? wanted = null;
+        foreach (var claim in pod.Claims)
+            if (catalog.AttachmentOf(pod.Key.Namespace, claim) is { } a && limits.ContainsKey(a.Driver))
+                Add(wanted ??= new Dictionary<string, HashSet<string>>(StringComparer.Ordinal), a);
+        if (wanted is null) return true;
+        foreach (var other in node.Pods)
+        {
+            if (other.Key == pod.Key || other.Claims.IsDefaultOrEmpty) continue;
+            foreach (var claim in other.Claims)
+                if (catalog.AttachmentOf(other.Key.Namespace, claim) is { } a && wanted.ContainsKey(a.Driver)) Add(wanted, a);
+        }
+        foreach (var (driver, volumes) in wanted)
+            if (volumes.Count > limits[driver]) return false;
+        return true;
+    }
+
+    public void Explain(Pod pod, NodeInfo node, List<string> reasons) => reasons.Add(Reason);
+
+    private static void Add(Dictionary<string, HashSet<string>> byDriver, (string Driver, string Volume) a)
+    {
+        if (!byDriver.TryGetValue(a.Driver, out var set)) byDriver[a.Driver] = set = new HashSet<string>(StringComparer.Ordinal);
+        set.Add(a.Volume);
+    }
+}

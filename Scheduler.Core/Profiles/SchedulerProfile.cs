@@ -63,7 +63,7 @@ public sealed class SchedulerProfile
     public static ImmutableArray<INodeFilter> DefaultFilters { get; } =
     [
         new NodeUnschedulableFilter(), new TaintTolerationFilter(), new NodeAffinityFilter(), new NodePortsFilter(), new NodeResourcesFitFilter(),
-        new VolumeRestrictionsFilter(), new VolumeBindingFilter(),
+        new VolumeRestrictionsFilter(), new NodeVolumeLimitsFilter(), new VolumeBindingFilter(),
         new PodTopologySpreadLabels(), new PodTopologySpreadFilter(), new InterPodAntiAffinityFilter(), new InterPodAffinityFilter(),
     ];
 

@@ -27,6 +27,7 @@ internal sealed class ResourceKinds
         kinds.Add(new ResourceKind { Group = "", Version = "v1", Plural = "persistentvolumeclaims", Kind = "PersistentVolumeClaim", Namespaced = true, HasStatus = true });
         kinds.Add(new ResourceKind { Group = "", Version = "v1", Plural = "persistentvolumes", Kind = "PersistentVolume", HasStatus = true });
         kinds.Add(new ResourceKind { Group = "storage.k8s.io", Version = "v1", Plural = "storageclasses", Kind = "StorageClass" });
+        kinds.Add(new ResourceKind { Group = "storage.k8s.io", Version = "v1", Plural = "csinodes", Kind = "CSINode" });
         return kinds;
     }
 

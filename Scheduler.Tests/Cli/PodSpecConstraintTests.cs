@@ -309,4 +309,21 @@ public class PodSpecConstraintTests
         Assert.That(pods["second"].Node, Is.Null);
         Assert.That(pods["second"].Reason, Does.Contain("node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"));
     }
+
+    [Test]
+    public void A_node_at_its_CSI_attach_limit_takes_no_pod_with_another_volume_of_that_driver()
+    {
+        const string csiNode = "- {apiVersion: storage.k8s.io/v1, kind: CSINode, metadata: {name: n1}, spec: {drivers: [{name: csi.example.com, nodeID: n1, allocatable: {count: 1}}]}}";
+        const string attachedPv = "- {apiVersion: v1, kind: PersistentVolume, metadata: {name: pv-a}, spec: {storageClassName: fast, accessModes: [ReadWriteOnce], capacity: {storage: 100Gi}, csi: {driver: csi.example.com, volumeHandle: a}, claimRef: {namespace: ml, name: attached}}}";
+        const string usesAttached = """
+                volumes: [{name: a, persistentVolumeClaim: {claimName: attached}}]
+            """;
+        var pods = WhatIf(Node("n1"), Node("n2", gpus: 2), csiNode, Class("fast", "csi.example.com"), attachedPv, Claim("attached", "fast", volume: "pv-a"),
+            Claim("data", "fast"), Pod("running", "app: x", usesAttached, node: "n1"), Pod("p", "app: x", UsesData));
+        Assert.That(pods["p"].Node, Is.EqualTo("n2"), "n1 already attaches its one allowed csi.example.com volume; best fit alone would pick it");
+
+        var full = WhatIf(Node("n1"), csiNode, Class("fast", "csi.example.com"), attachedPv, Claim("attached", "fast", volume: "pv-a"),
+            Claim("data", "fast"), Pod("running", "app: x", usesAttached, node: "n1"), Pod("p", "app: x", UsesData));
+        Assert.That(full["p"].Reason, Does.Contain("1 node(s) exceed max volume count"));
+    }
 }

@@ -121,6 +121,11 @@ public class RbacTests : StandInFixture
                 },
             },
         });
+        Api.Put(new V1CSINode
+        {
+            Metadata = new V1ObjectMeta { Name = "n2" },
+            Spec = new V1CSINodeSpec { Drivers = [new V1CSINodeDriver { Name = "csi.example.com", NodeID = "n2", Allocatable = new V1VolumeNodeResources { Count = 16 } }] },
+        });
         foreach (var (claim, cls) in new[] { ("cache", "local"), ("scratch", "fast") })
         {
             Api.Put(new V1PersistentVolumeClaim

@@ -67,6 +67,7 @@ internal static class LiveWhatIf
                 if (objects.Any(o => o.Type == typeof(V1PersistentVolumeClaim))) throw ApiErrors.Invalid(Only("PersistentVolumeClaim"));
                 if (objects.Any(o => o.Type == typeof(V1PersistentVolume))) throw ApiErrors.Invalid(Only("PersistentVolume"));
                 if (objects.Any(o => o.Type == typeof(V1StorageClass))) throw ApiErrors.Invalid(Only("StorageClass"));
+                if (objects.Any(o => o.Type == typeof(V1CSINode))) throw ApiErrors.Invalid(Only("CSINode"));
                 var pods = objects.Where(o => o.Type == typeof(V1Pod)).ToList();
                 if (pods.Count == 0) throw ApiErrors.Invalid("manifests", "hold no Pod: nothing to place");
                 var namespaces = pods.Select(p => p.Namespace ?? "default").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();

@@ -46,6 +46,7 @@ public sealed class OfflineCluster
         foreach (var sc in set.StorageClasses) state.ApplyStorageClass(sc, deleted: false);
         foreach (var v in set.Volumes) state.ApplyVolume(v, deleted: false);
         foreach (var c in set.Claims) state.ApplyClaim(c, deleted: false);
+        foreach (var csi in set.CsiNodes) state.ApplyCsiNode(csi, deleted: false);
         foreach (var p in set.Pods) state.ApplyPod(p, deleted: false);
         errors.AddRange(state.Refused.Select(r => r.Message));
         if (errors.Count > 0) throw new InvalidObjectException(string.Join(Environment.NewLine, errors));

@@ -179,6 +179,7 @@ public sealed partial class SchedulerHost(
             case V1PersistentVolumeClaim c: cluster.ApplyClaim(c, e.Deleted); break;
             case V1PersistentVolume v: cluster.ApplyVolume(v, e.Deleted); break;
             case V1StorageClass sc: cluster.ApplyStorageClass(sc, e.Deleted); break;
+            case V1CSINode csi: cluster.ApplyCsiNode(csi, e.Deleted); break;
         }
     }
 

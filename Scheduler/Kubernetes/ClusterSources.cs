@@ -22,6 +22,7 @@ public sealed class ClusterSources
     public const string ClaimKind = "PersistentVolumeClaim";
     public const string VolumeKind = "PersistentVolume";
     public const string StorageClassKind = "StorageClass";
+    public const string CsiNodeKind = "CSINode";
 
     /// <summary>Server-side watch timeout; the watcher resumes from its resourceVersion when it ends.</summary>
     private const int WatchTimeoutSeconds = 300;
@@ -60,6 +61,9 @@ public sealed class ClusterSources
             new ResourceWatcher<V1StorageClass, V1StorageClassList>(StorageClassKind, (rv, watch, ct) =>
                 client.StorageV1.ListStorageClassWithHttpMessagesAsync(allowWatchBookmarks: watch ? true : null, resourceVersion: rv, watch: watch,
                     timeoutSeconds: watch ? WatchTimeoutSeconds : null, cancellationToken: ct), w, logs.CreateLogger("Quorum.Watch.StorageClass")),
+            new ResourceWatcher<V1CSINode, V1CSINodeList>(CsiNodeKind, (rv, watch, ct) =>
+                client.StorageV1.ListCSINodeWithHttpMessagesAsync(allowWatchBookmarks: watch ? true : null, resourceVersion: rv, watch: watch,
+                    timeoutSeconds: watch ? WatchTimeoutSeconds : null, cancellationToken: ct), w, logs.CreateLogger("Quorum.Watch.CSINode")),
         ];
     }
 
@@ -67,7 +71,7 @@ public sealed class ClusterSources
 
     public IReadOnlyList<IResourceWatcher> Watchers { get; }
 
-    public IReadOnlyList<string> Kinds { get; } = [NodeKind, PodKind, PriorityClassKind, PodGroupKind, TopologyKind, ClaimKind, VolumeKind, StorageClassKind];
+    public IReadOnlyList<string> Kinds { get; } = [NodeKind, PodKind, PriorityClassKind, PodGroupKind, TopologyKind, ClaimKind, VolumeKind, StorageClassKind, CsiNodeKind];
 
     /// <summary>Runs every watch until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(Watchers.Select(w => w.RunAsync(cancellationToken)));

@@ -17,6 +17,7 @@ public sealed class ManifestSet
     public List<V1PersistentVolumeClaim> Claims { get; } = [];
     public List<V1PersistentVolume> Volumes { get; } = [];
     public List<V1StorageClass> StorageClasses { get; } = [];
+    public List<V1CSINode> CsiNodes { get; } = [];
 
     /// <summary>Kinds read but not used by scheduling (Deployments, Services…), as "apiVersion/kind".</summary>
     public List<string> Ignored { get; } = [];
@@ -63,6 +64,7 @@ public static class ManifestReader
         ["v1/PersistentVolumeClaim"] = typeof(V1PersistentVolumeClaim),
         ["v1/PersistentVolume"] = typeof(V1PersistentVolume),
         ["storage.k8s.io/v1/StorageClass"] = typeof(V1StorageClass),
+        ["storage.k8s.io/v1/CSINode"] = typeof(V1CSINode),
         [$"{PodGroupResource.GroupVersion}/PodGroup"] = typeof(PodGroupResource),
         [$"{PodGroupResource.GroupVersion}/Topology"] = typeof(TopologyResource),
     };
@@ -202,6 +204,7 @@ public static class ManifestReader
             case V1PersistentVolumeClaim c: set.Claims.Add(c); break;
             case V1PersistentVolume v: set.Volumes.Add(v); break;
             case V1StorageClass sc: set.StorageClasses.Add(sc); break;
+            case V1CSINode csi: set.CsiNodes.Add(csi); break;
             default: set.Ignored.Add(type.Name); break;
         }
     }

@@ -91,7 +91,22 @@ public static class ObjectMapper
         var claimRef = volume.Spec?.ClaimRef is { Name: { Length: > 0 } claimName } r ? new ObjectKey(string.IsNullOrEmpty(r.NamespaceProperty) ? "default" : r.NamespaceProperty, claimName) : (ObjectKey?)null;
         var affinity = ToTerms(volume.Spec?.NodeAffinity?.Required, where, "spec.nodeAffinity.required");
         return new VolumeInfo(name, NullIfEmpty(volume.Spec?.StorageClassName), capacity, [.. volume.Spec?.AccessModes ?? []], affinity, claimRef,
-            volume.Status?.Phase is "Released" or "Failed");
+            volume.Status?.Phase is "Released" or "Failed") { CsiDriver = NullIfEmpty(volume.Spec?.Csi?.Driver) };
+    }
+
+    /// <summary>A CSINode's attach limits per driver (drivers without allocatable.count are unlimited).</summary>
+    public static (string Node, ImmutableDictionary<string, int> Limits) ToAttachLimits(V1CSINode csiNode)
+    {
+        var name = csiNode.Metadata?.Name;
+        if (string.IsNullOrEmpty(name)) throw new InvalidObjectException("CSINode <unnamed>", "metadata.name", "must be set");
+        var limits = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        foreach (var (d, i) in (csiNode.Spec?.Drivers ?? []).Select((d, i) => (d, i)))
+        {
+            if (d.Allocatable?.Count is not { } count) continue;
+            if (count < 0) throw new InvalidObjectException($"CSINode {name}", $"spec.drivers[{i}].allocatable.count", $"{count} must not be negative");
+            limits[d.Name] = count;
+        }
+        return (name, limits.ToImmutable());
     }
 
     public static StorageClassInfo ToStorageClass(V1StorageClass storageClass)

@@ -235,6 +235,11 @@ public sealed class ClusterState(ClusterCache cache)
         ApplyVolumeObject("StorageClass", null, storageClass.Metadata?.Name ?? "", deleted, (v, key) =>
             deleted ? v with { Classes = v.Classes.Remove(key.Name) } : v with { Classes = v.Classes.SetItem(key.Name, ObjectMapper.ToStorageClass(storageClass)) });
 
+    public void ApplyCsiNode(V1CSINode csiNode, bool deleted) =>
+        ApplyVolumeObject("CSINode", null, csiNode.Metadata?.Name ?? "", deleted, (v, key) =>
+            deleted ? v with { AttachLimits = v.AttachLimits.Remove(key.Name) }
+                : ObjectMapper.ToAttachLimits(csiNode) is var (node, limits) ? v with { AttachLimits = v.AttachLimits.SetItem(node, limits) } : v);
+
     private void ApplyVolumeObject(string kind, string? ns, string name, bool deleted,
         Func<VolumeCatalog, (string? Namespace, string Name), VolumeCatalog> change)
     {
@@ -257,6 +262,7 @@ public sealed class ClusterState(ClusterCache cache)
     {
         "PersistentVolumeClaim" => v with { Claims = v.Claims.Remove(new ObjectKey(ns!, name)) },
         "PersistentVolume" => v with { Volumes = v.Volumes.Remove(name) },
+        "CSINode" => v with { AttachLimits = v.AttachLimits.Remove(name) },
         _ => v with { Classes = v.Classes.Remove(name) },
     };
 
