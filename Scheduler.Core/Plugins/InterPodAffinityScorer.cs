@@ -50,7 +50,6 @@ public sealed class InterPodAffinityScorer : INodeScorer
 internal sealed class PreferredAffinityCounts
 {
     public required Pod Pod { get; init; }
-    public required long Generation { get; init; }
     public required Dictionary<string, int>[] Affinity { get; init; }
     public required Dictionary<string, int>[] Anti { get; init; }
     public required int[] MaxAnti { get; init; }
@@ -76,26 +75,22 @@ internal sealed class PreferredAffinityCounts
 
     private static readonly object Key = new();
 
-    public static PreferredAffinityCounts For(Pod pod, ClusterSnapshot snapshot)
+    public static PreferredAffinityCounts For(Pod pod, ClusterSnapshot snapshot) => snapshot.PerPod(Key, pod, Build);
+
+    private static PreferredAffinityCounts Build(Pod pod, ClusterSnapshot snapshot)
     {
-        if (snapshot.PluginState.TryGetValue(Key, out var cached) && cached is PreferredAffinityCounts c
-            && ReferenceEquals(c.Pod, pod) && c.Generation == snapshot.PodGeneration)
-            return c;
         var preferred = pod.Affinity.Preferred.IsDefault ? [] : pod.Affinity.Preferred;
         var anti = pod.Affinity.PreferredAnti.IsDefault ? [] : pod.Affinity.PreferredAnti;
         var affinity = Count(pod, preferred, snapshot);
         var antiCounts = Count(pod, anti, snapshot);
-        c = new PreferredAffinityCounts
+        return new PreferredAffinityCounts
         {
             Pod = pod,
-            Generation = snapshot.PodGeneration,
             Snapshot = snapshot,
             Affinity = affinity,
             Anti = antiCounts,
             MaxAnti = [.. antiCounts.Select(d => d.Count == 0 ? 0 : d.Values.Max())],
         };
-        snapshot.PluginState[Key] = c;
-        return c;
     }
 
     private static Dictionary<string, int>[] Count(Pod pod, IReadOnlyList<WeightedPodAffinityTerm> terms, ClusterSnapshot snapshot)

@@ -11,14 +11,6 @@ namespace Quorum.Core.Plugins;
 /// </summary>
 internal sealed class PodAffinityCounts
 {
-    private PodAffinityCounts(Pod pod, long generation)
-    {
-        Pod = pod;
-        Generation = generation;
-    }
-
-    public Pod Pod { get; }
-    public long Generation { get; }
     public Dictionary<(string Key, string Value), int> Affinity { get; } = [];
     public Dictionary<(string Key, string Value), int> Anti { get; } = [];
     public Dictionary<(string Key, string Value), int> ExistingAnti { get; } = [];
@@ -29,19 +21,11 @@ internal sealed class PodAffinityCounts
     private static readonly object Key = new();
 
     /// <summary>The counts for <paramref name="pod"/> on <paramref name="snapshot"/>, cached until a pod comes or goes.</summary>
-    public static PodAffinityCounts For(Pod pod, ClusterSnapshot snapshot)
-    {
-        if (snapshot.PluginState.TryGetValue(Key, out var cached) && cached is PodAffinityCounts c
-            && ReferenceEquals(c.Pod, pod) && c.Generation == snapshot.PodGeneration)
-            return c;
-        c = Build(pod, snapshot);
-        snapshot.PluginState[Key] = c;
-        return c;
-    }
+    public static PodAffinityCounts For(Pod pod, ClusterSnapshot snapshot) => snapshot.PerPod(Key, pod, Build);
 
     private static PodAffinityCounts Build(Pod pod, ClusterSnapshot snapshot)
     {
-        var c = new PodAffinityCounts(pod, snapshot.PodGeneration);
+        var c = new PodAffinityCounts();
         var required = pod.Affinity.Required;
         var anti = pod.Affinity.RequiredAnti;
         foreach (var slot in snapshot.AntiAffinitySlots)

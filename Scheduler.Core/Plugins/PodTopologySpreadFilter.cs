@@ -66,8 +66,6 @@ public sealed class PodTopologySpreadLabels : INodeFilter
 /// <summary>PreFilter state of PodTopologySpread for one pod on one snapshot, cached until a pod comes or goes.</summary>
 internal sealed class SpreadCounts
 {
-    public required Pod Pod { get; init; }
-    public required long Generation { get; init; }
     public required TopologySpreadConstraint[] Constraints { get; init; }
     public required Dictionary<string, int>[] MatchNum { get; init; }
     public required int[] MinMatch { get; init; }
@@ -77,16 +75,10 @@ internal sealed class SpreadCounts
 
     private static readonly object Key = new();
 
-    public static SpreadCounts For(Pod pod, ClusterSnapshot snapshot, SpreadAction action = SpreadAction.DoNotSchedule)
-    {
-        var key = action == SpreadAction.DoNotSchedule ? Key : ScoreKey;
-        if (snapshot.PluginState.TryGetValue(key, out var cached) && cached is SpreadCounts c
-            && ReferenceEquals(c.Pod, pod) && c.Generation == snapshot.PodGeneration)
-            return c;
-        c = Build(pod, snapshot, action);
-        snapshot.PluginState[key] = c;
-        return c;
-    }
+    public static SpreadCounts For(Pod pod, ClusterSnapshot snapshot, SpreadAction action = SpreadAction.DoNotSchedule) =>
+        action == SpreadAction.DoNotSchedule
+            ? snapshot.PerPod(Key, pod, static (p, s) => Build(p, s, SpreadAction.DoNotSchedule))
+            : snapshot.PerPod(ScoreKey, pod, static (p, s) => Build(p, s, SpreadAction.ScheduleAnyway));
 
     private static readonly object ScoreKey = new();
 
@@ -117,6 +109,6 @@ internal sealed class SpreadCounts
         var min = new int[constraints.Length];
         for (var i = 0; i < constraints.Length; i++)
             min[i] = matchNum[i].Count == 0 || matchNum[i].Count < constraints[i].MinDomains ? 0 : matchNum[i].Values.Min();
-        return new SpreadCounts { Pod = pod, Generation = snapshot.PodGeneration, Constraints = constraints, MatchNum = matchNum, MinMatch = min };
+        return new SpreadCounts { Constraints = constraints, MatchNum = matchNum, MinMatch = min };
     }
 }

@@ -87,19 +87,15 @@ public sealed class VolumeRestrictionsFilter : INodeFilter
     public void Explain(Pod pod, NodeInfo node, List<string> reasons) => reasons.Add(Reason);
 
     /// <summary>Claims used by pods placed anywhere on the snapshot (tentative ones included), other than this pod; cached per pod generation.</summary>
-    private static HashSet<ObjectKey> ClaimsInUse(Pod pod, ClusterSnapshot snapshot)
+    private static HashSet<ObjectKey> ClaimsInUse(Pod pod, ClusterSnapshot snapshot) => snapshot.PerPod(Key, pod, static (pod, snapshot) =>
     {
-        if (snapshot.PluginState.TryGetValue(Key, out var cached) && cached is (long generation, ObjectKey self, HashSet<ObjectKey> set)
-            && generation == snapshot.PodGeneration && self == pod.Key)
-            return set;
-        set = [];
+        var set = new HashSet<ObjectKey>();
         foreach (var n in snapshot.Nodes)
             foreach (var p in n.Pods)
                 if (p.Key != pod.Key && !p.Claims.IsDefaultOrEmpty)
                     foreach (var c in p.Claims) set.Add(new ObjectKey(p.Key.Namespace, c));
-        snapshot.PluginState[Key] = (snapshot.PodGeneration, pod.Key, set);
         return set;
-    }
+    });
 }
 
 /// <summary>What binding a pod's WaitForFirstConsumer claims on its chosen node takes, before the pod's own bind.</summary>

@@ -81,8 +81,21 @@ public sealed class ClusterSnapshot
     /// <summary>Claims, volumes and storage classes, as of the last update from the cache.</summary>
     public Model.VolumeCatalog Volumes { get; internal set; } = Model.VolumeCatalog.Empty;
 
-    /// <summary>Per-snapshot state of plugins that count pods across domains, keyed by plugin; one cycle at a time.</summary>
-    internal Dictionary<object, object> PluginState { get; } = [];
+    private readonly Dictionary<object, (Pod Pod, long Generation, object Value)> _perPod = [];
+
+    /// <summary>
+    /// The PreFilter state a plugin that counts pods across domains keeps for one incoming pod: built by
+    /// <paramref name="build"/> once, and again whenever another pod is asked about or a pod comes or
+    /// goes (<see cref="PodGeneration"/>). One entry per <paramref name="key"/>: the search asks about one
+    /// pod over many nodes in a row.
+    /// </summary>
+    internal T PerPod<T>(object key, Pod pod, Func<Pod, ClusterSnapshot, T> build) where T : class
+    {
+        if (_perPod.TryGetValue(key, out var e) && ReferenceEquals(e.Pod, pod) && e.Generation == PodGeneration) return (T)e.Value;
+        var value = build(pod, this);
+        _perPod[key] = (pod, PodGeneration, value);
+        return value;
+    }
 
     private void TrackAntiAffinity(NodeInfo info)
     {
