@@ -40,7 +40,8 @@ public class MutualTlsTests : GrpcHostFixture
             san.AddIpAddress(IPAddress.Loopback);
             request.CertificateExtensions.Add(san.Build());
         }
-        using var signed = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1), RandomNumberGenerator.GetBytes(8));
+        // Within the issuer's validity: "now + 1h" taken a second after the CA's own would outlive it.
+        using var signed = request.Create(issuer, issuer.NotBefore, issuer.NotAfter, RandomNumberGenerator.GetBytes(8));
         return signed.CopyWithPrivateKey(key);
     }
 
